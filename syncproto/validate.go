@@ -1,0 +1,401 @@
+package syncproto
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Field limits enforced by validation.
+const (
+	MaxNameRunes        = 64
+	MaxAddressRunes     = 256
+	MaxTextRunes        = 2000
+	MaxPhotosPerRecord  = 10
+	MaxInspectionItems  = 64
+	MaxReceiptNoLen     = 64
+	MaxVehicleIDLen     = 32
+	MaxTaskIDLen        = 64
+	MinWaybillLen       = 6
+	MaxWaybillLen       = 32
+	DefaultCurrency     = "CNY"
+	minPhoneDigits      = 3
+	maxPhoneDigits      = 20
+	maxDeviceIDLen      = 128
+	maxRecordedAtLength = 64
+)
+
+// invalid returns a validation_failed error naming the field. Messages name
+// fields and rules only, never the offending value (it may be personal data).
+func invalid(field, rule string) *Error {
+	return &Error{Code: CodeValidationFailed, Message: field + ": " + rule}
+}
+
+// ValidatePush checks the envelope of a push request: the parts that, when
+// wrong, make the whole request unusable (400 invalid_request). Payloads are
+// checked op by op with DecodePayload.
+func ValidatePush(req *PushRequest) *Error {
+	if req.DeviceID == "" || len(req.DeviceID) > maxDeviceIDLen {
+		return Errorf(CodeInvalidRequest, "device_id: required, at most %d bytes", maxDeviceIDLen)
+	}
+	if len(req.Ops) > MaxOpsPerPush {
+		return Errorf(CodePayloadTooLarge, "at most %d ops per push", MaxOpsPerPush)
+	}
+	var last int64
+	for i, op := range req.Ops {
+		if _, ok := ParseUUID(op.OpID); !ok {
+			return Errorf(CodeInvalidRequest, "ops[%d].op_id: must be a UUID", i)
+		}
+		if op.Seq <= 0 {
+			return Errorf(CodeInvalidRequest, "ops[%d].seq: must be positive", i)
+		}
+		if i > 0 && op.Seq <= last {
+			return Errorf(CodeInvalidRequest, "ops[%d].seq: must increase strictly within a request", i)
+		}
+		last = op.Seq
+	}
+	return nil
+}
+
+// ParseOpTime parses an RFC 3339 timestamp with offset.
+func ParseOpTime(s string) (time.Time, bool) {
+	if s == "" || len(s) > maxRecordedAtLength {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
+}
+
+// DecodePayload decodes and validates the payload of an op of the given kind.
+// It returns a pointer to the kind's payload type (*Pickup, *DamageReport,
+// …) or an op-level error: unknown_kind, validation_failed or
+// inspection_required. Fields it does not know are ignored.
+func DecodePayload(kind string, raw json.RawMessage) (any, *Error) {
+	var p interface{ validate() *Error }
+	switch kind {
+	case KindPickup:
+		p = new(Pickup)
+	case KindDamageReport:
+		p = new(DamageReport)
+	case KindCODReceipt:
+		p = new(CODReceipt)
+	case KindComplaint:
+		p = new(Complaint)
+	case KindCallbackOutcome:
+		p = new(CallbackOutcome)
+	case KindVehicleLog:
+		p = new(VehicleLog)
+	default:
+		return nil, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, invalid("payload", "must be a JSON object")
+	}
+	if err := json.Unmarshal(raw, p); err != nil {
+		return nil, invalid("payload", "a field has the wrong JSON type")
+	}
+	if e := p.validate(); e != nil {
+		return nil, e
+	}
+	return p, nil
+}
+
+// ValidateOp checks an op's recorded_at and payload together.
+func ValidateOp(op *Op) (any, *Error) {
+	if _, ok := ParseOpTime(op.RecordedAt); !ok {
+		if _, known := kindSet[op.Kind]; !known {
+			return nil, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
+		}
+		return nil, invalid("recorded_at", "must be an RFC 3339 time with offset")
+	}
+	return DecodePayload(op.Kind, op.Payload)
+}
+
+var kindSet = func() map[string]struct{} {
+	m := make(map[string]struct{}, len(Kinds))
+	for _, k := range Kinds {
+		m[k] = struct{}{}
+	}
+	return m
+}()
+
+func (p *Pickup) validate() *Error {
+	if e := checkWaybill("waybill", p.Waybill); e != nil {
+		return e
+	}
+	if e := p.Sender.check("sender"); e != nil {
+		return e
+	}
+	if e := p.Recipient.check("recipient"); e != nil {
+		return e
+	}
+	switch {
+	case p.WeightG <= 0:
+		return invalid("weight_g", "must be greater than 0")
+	case p.DeclaredValueCents == nil || *p.DeclaredValueCents < 0:
+		return invalid("declared_value_cents", "required, at least 0")
+	case p.Insured == nil:
+		return invalid("insured", "required")
+	case *p.Insured && p.InsuredValueCents < 1:
+		return invalid("insured_value_cents", "at least 1 when insured")
+	case p.InsuredValueCents < 0:
+		return invalid("insured_value_cents", "must not be negative")
+	case p.CODAmountCents == nil || *p.CODAmountCents < 0:
+		return invalid("cod_amount_cents", "required, at least 0")
+	case p.FreightCents != nil && *p.FreightCents < 0:
+		return invalid("freight_cents", "must not be negative")
+	case !p.Inspected:
+		return Errorf(CodeInspectionRequired, "inspected: the parcel must be opened and checked at intake")
+	}
+	return nil
+}
+
+func (p *Party) check(field string) *Error {
+	if e := checkName(field+".name", p.Name); e != nil {
+		return e
+	}
+	if e := checkPhone(field+".phone", p.Phone); e != nil {
+		return e
+	}
+	return checkText(field+".address", p.Address, MaxAddressRunes)
+}
+
+func (p *DamageReport) validate() *Error {
+	if e := checkWaybill("waybill", p.Waybill); e != nil {
+		return e
+	}
+	if !oneOf(p.Stage, StagePickup, StageTransit, StageDelivery) {
+		return invalid("stage", "one of pickup, transit, delivery")
+	}
+	if !oneOf(p.Severity, SeverityMinor, SeverityMajor, SeverityTotal) {
+		return invalid("severity", "one of minor, major, total")
+	}
+	if e := checkText("description", p.Description, MaxTextRunes); e != nil {
+		return e
+	}
+	if len(p.Photos) == 0 {
+		return invalid("photos", "at least one photo digest")
+	}
+	return checkDigests("photos", p.Photos)
+}
+
+func (p *CODReceipt) validate() *Error {
+	if e := checkWaybill("waybill", p.Waybill); e != nil {
+		return e
+	}
+	if p.ReceiptNo == "" || len(p.ReceiptNo) > MaxReceiptNoLen || !isCode(p.ReceiptNo) {
+		return invalid("receipt_no", "1–64 of [A-Za-z0-9_-]")
+	}
+	if p.AmountCents <= 0 {
+		return invalid("amount_cents", "must be greater than 0")
+	}
+	if p.Currency == "" {
+		p.Currency = DefaultCurrency
+	}
+	if !isCurrency(p.Currency) {
+		return invalid("currency", "an ISO 4217 code of three capital letters")
+	}
+	if !oneOf(p.Method, MethodCash, MethodQR, MethodCard, MethodBankTransfer) {
+		return invalid("method", "one of cash, qr, card, bank_transfer")
+	}
+	return nil
+}
+
+func (p *Complaint) validate() *Error {
+	if !oneOf(p.Category, CategoryDelay, CategoryLoss, CategoryDamage, CategoryShortage, CategoryAttitude, CategoryOther) {
+		return invalid("category", "one of delay, loss, damage, shortage, attitude, other")
+	}
+	if e := checkText("description", p.Description, MaxTextRunes); e != nil {
+		return e
+	}
+	if e := checkName("customer.name", p.Customer.Name); e != nil {
+		return e
+	}
+	if e := checkPhone("customer.phone", p.Customer.Phone); e != nil {
+		return e
+	}
+	if _, ok := ParseOpTime(p.ReceivedAt); !ok {
+		return invalid("received_at", "must be an RFC 3339 time with offset")
+	}
+	if p.Waybill != "" {
+		return checkWaybill("waybill", p.Waybill)
+	}
+	return nil
+}
+
+func (p *CallbackOutcome) validate() *Error {
+	if p.TaskID == "" || len(p.TaskID) > MaxTaskIDLen || !isCode(p.TaskID) {
+		return invalid("task_id", "1–64 of [A-Za-z0-9_-]")
+	}
+	if !oneOf(p.Result, ResultReached, ResultNoAnswer, ResultWrongNumber, ResultRefused) {
+		return invalid("result", "one of reached, no_answer, wrong_number, refused")
+	}
+	if p.Resolved == nil {
+		return invalid("resolved", "required")
+	}
+	if p.Satisfaction != nil && (*p.Satisfaction < 1 || *p.Satisfaction > 5) {
+		return invalid("satisfaction", "1 to 5 when given")
+	}
+	if utf8.RuneCountInString(p.Note) > MaxTextRunes || !utf8.ValidString(p.Note) {
+		return invalid("note", "valid UTF-8, at most 2000 characters")
+	}
+	return nil
+}
+
+func (p *VehicleLog) validate() *Error {
+	if p.VehicleID == "" || len(p.VehicleID) > MaxVehicleIDLen || !utf8.ValidString(p.VehicleID) || strings.TrimSpace(p.VehicleID) != p.VehicleID {
+		return invalid("vehicle_id", "1–32 bytes, no surrounding spaces")
+	}
+	if !oneOf(p.Type, LogInspection, LogService, LogRepair, LogOdometer, LogFuel) {
+		return invalid("type", "one of inspection, service, repair, odometer, fuel")
+	}
+	if p.OdometerKM == nil || *p.OdometerKM < 0 {
+		return invalid("odometer_km", "required, at least 0")
+	}
+	if p.Type == LogInspection && len(p.Items) == 0 {
+		return invalid("items", "an inspection needs at least one item")
+	}
+	if len(p.Items) > MaxInspectionItems {
+		return invalid("items", "at most 64 items")
+	}
+	for _, it := range p.Items {
+		if strings.TrimSpace(it.Item) == "" || utf8.RuneCountInString(it.Item) > MaxNameRunes {
+			return invalid("items.item", "required, at most 64 characters")
+		}
+		if it.OK == nil {
+			return invalid("items.ok", "required")
+		}
+		if utf8.RuneCountInString(it.Note) > MaxTextRunes {
+			return invalid("items.note", "at most 2000 characters")
+		}
+	}
+	if len(p.Photos) > 0 {
+		return checkDigests("photos", p.Photos)
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidWaybill reports whether s is 6–32 of [A-Za-z0-9-].
+func ValidWaybill(s string) bool {
+	if len(s) < MinWaybillLen || len(s) > MaxWaybillLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkWaybill(field, s string) *Error {
+	if !ValidWaybill(s) {
+		return invalid(field, "6–32 of [A-Za-z0-9-]")
+	}
+	return nil
+}
+
+func checkName(field, s string) *Error {
+	return checkText(field, s, MaxNameRunes)
+}
+
+func checkText(field, s string, max int) *Error {
+	if strings.TrimSpace(s) == "" {
+		return invalid(field, "required")
+	}
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return Errorf(CodeValidationFailed, "%s: valid UTF-8, at most %d characters", field, max)
+	}
+	return nil
+}
+
+// ValidPhone reports whether s looks like a phone number: an optional
+// leading +, then 3–20 digits, with spaces or dashes between them.
+func ValidPhone(s string) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '+' && i == 0:
+		case (c == ' ' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return digits >= minPhoneDigits && digits <= maxPhoneDigits
+}
+
+func checkPhone(field, s string) *Error {
+	if !ValidPhone(s) {
+		return invalid(field, "3–20 digits, optional leading +, spaces or dashes")
+	}
+	return nil
+}
+
+// ValidDigest reports whether s is a lowercase hex SHA-256 digest.
+func ValidDigest(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkDigests(field string, ds []string) *Error {
+	if len(ds) > MaxPhotosPerRecord {
+		return invalid(field, "at most 10 photo digests")
+	}
+	seen := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		if !ValidDigest(d) {
+			return invalid(field, "lowercase hex SHA-256 digests")
+		}
+		if seen[d] {
+			return invalid(field, "each digest once")
+		}
+		seen[d] = true
+	}
+	return nil
+}
+
+func isCode(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
