@@ -1,0 +1,134 @@
+package bolt
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// ErrLocked is returned by Open when another process holds the file.
+var ErrLocked = errors.New("bolt: database file is locked by another process")
+
+// Options configure a DB.
+type Options struct {
+	// Clock is the time source; nil means time.Now.
+	Clock server.Clock
+	// Capture is the photo and upload policy published to couriers.
+	Capture syncproto.Config
+	// SkewLimit is how far a device clock may be off before an op is
+	// flagged "clock_skew"; 0 means 10 minutes.
+	SkewLimit time.Duration
+	// NoSync disables fsync. Only for throw-away benchmarks: it loses
+	// acknowledged data on power loss.
+	NoSync bool
+}
+
+// DB is the bbolt store. It implements server.UserStore,
+// server.SessionStore, server.SyncService and server.AuditService.
+type DB struct {
+	db    *bbolt.DB
+	opts  Options
+	epoch uint64
+	clock server.Clock
+	cm    *committer
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// DefaultCapture is the capture policy used when none is configured.
+var DefaultCapture = syncproto.Config{PhotoMaxPixels: 1600 * 1200, JPEGQuality: 80, UploadChunkBytes: 256 << 10}
+
+// Open opens or creates the store at path.
+func Open(path string, opts Options) (*DB, error) {
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, NoSync: opts.NoSync})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, ErrLocked
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open: %w", err)
+	}
+	if opts.SkewLimit == 0 {
+		opts.SkewLimit = 10 * time.Minute
+	}
+	if opts.Capture == (syncproto.Config{}) {
+		opts.Capture = DefaultCapture
+	}
+	d := &DB{db: bdb, opts: opts, clock: opts.Clock}
+	if err := bdb.Update(d.initBuckets); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("bolt: init: %w", err)
+	}
+	d.cm = newCommitter(bdb)
+	return d, nil
+}
+
+func (d *DB) initBuckets(tx *bbolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if v := meta.Get(keySchema); v != nil && binary.BigEndian.Uint64(v) > schemaVersion {
+		return fmt.Errorf("schema version %d is newer than this server (%d)", binary.BigEndian.Uint64(v), schemaVersion)
+	}
+	if err := meta.Put(keySchema, u64(schemaVersion)); err != nil {
+		return err
+	}
+	if v := meta.Get(keyEpoch); v != nil {
+		d.epoch = binary.BigEndian.Uint64(v)
+		return nil
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	d.epoch = binary.BigEndian.Uint64(b[:])
+	return meta.Put(keyEpoch, b[:])
+}
+
+// Close stops the committer after the queued pushes and closes the file.
+// It is safe to call more than once.
+func (d *DB) Close() error {
+	d.closeOnce.Do(func() {
+		d.cm.stop()
+		d.closeErr = d.db.Close()
+	})
+	return d.closeErr
+}
+
+// Ready reports whether the store takes writes.
+func (d *DB) Ready() bool { return d.cm.running() }
+
+// Backup writes a consistent copy of the whole file to w while writers go
+// on, and returns the number of bytes written.
+func (d *DB) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Check runs bbolt's consistency check and returns the first problem found.
+func (d *DB) Check() error {
+	return d.db.View(func(tx *bbolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+}
+
+func (d *DB) now() time.Time { return d.clock.Now() }

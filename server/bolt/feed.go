@@ -1,0 +1,98 @@
+package bolt
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"strconv"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// A pull cursor is base64url(epoch ‖ last seq): the epoch is made when the
+// store file is created, so a cursor from another (restored, replaced) store
+// is refused with cursor_expired instead of skipping changes.
+func (d *DB) encodeCursor(seq uint64) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], d.epoch)
+	binary.BigEndian.PutUint64(b[8:], seq)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (d *DB) decodeCursor(s string) (uint64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 16 {
+		return 0, server.Invalid("cursor: malformed")
+	}
+	if binary.BigEndian.Uint64(b[:8]) != d.epoch {
+		return 0, server.ErrCursorExpired
+	}
+	return binary.BigEndian.Uint64(b[8:]), nil
+}
+
+// Pull implements server.SyncService. Only couriers have feeds; other
+// roles get an empty one.
+func (d *DB) Pull(ctx context.Context, p server.Principal, cursor string, limit int) (*syncproto.PullResponse, error) {
+	after, err := d.decodeCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	resp := &syncproto.PullResponse{Changes: []syncproto.Change{}}
+	last := after
+	err = d.db.View(func(tx *bbolt.Tx) error {
+		feed := tx.Bucket(bucketFeeds).Bucket([]byte(p.UserID))
+		if feed == nil {
+			return nil
+		}
+		if after > feed.Sequence() {
+			return server.ErrCursorExpired
+		}
+		c := feed.Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+			if len(resp.Changes) == limit {
+				resp.HasMore = true
+				break
+			}
+			var ch syncproto.Change
+			if err := json.Unmarshal(v, &ch); err != nil {
+				return err
+			}
+			resp.Changes = append(resp.Changes, ch)
+			last = binary.BigEndian.Uint64(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp.Cursor = d.encodeCursor(last)
+	return resp, nil
+}
+
+// appendChange adds a change to a courier's feed in tx.
+func appendChange(tx *bbolt.Tx, courierID, typ string, data any) error {
+	feed, err := tx.Bucket(bucketFeeds).CreateBucketIfNotExists([]byte(courierID))
+	if err != nil {
+		return err
+	}
+	seq, err := feed.NextSequence()
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return putJSON(feed, u64(seq), syncproto.Change{ID: strconv.FormatUint(seq, 10), Type: typ, Data: raw})
+}
+
+// appendConfig publishes the capture policy to a courier's feed.
+func (d *DB) appendConfig(tx *bbolt.Tx, courierID string) error {
+	return appendChange(tx, courierID, syncproto.ChangeConfig, d.opts.Capture)
+}

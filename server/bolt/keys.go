@@ -1,0 +1,53 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// Bucket names. Created when the file opens.
+var (
+	bucketMeta        = []byte("meta")
+	bucketUsers       = []byte("users")
+	bucketUsernames   = []byte("usernames")
+	bucketSessions    = []byte("sessions")
+	bucketOps         = []byte("ops")
+	bucketAuditOps    = []byte("audit_ops")
+	bucketFeeds       = []byte("feeds")
+	bucketPickups     = []byte("pickups")
+	bucketCOD         = []byte("cod_receipts")
+	bucketComplaints  = []byte("complaints")
+	bucketDamage      = []byte("damage_reports")
+	bucketOutcomes    = []byte("callback_outcomes")
+	bucketTasks       = []byte("callback_tasks")
+	bucketVehicles    = []byte("vehicles")
+	bucketVehicleLogs = []byte("vehicle_logs")
+	bucketDefects     = []byte("defects")
+
+	allBuckets = [][]byte{
+		bucketMeta, bucketUsers, bucketUsernames, bucketSessions, bucketOps, bucketAuditOps,
+		bucketFeeds, bucketPickups, bucketCOD, bucketComplaints, bucketDamage, bucketOutcomes,
+		bucketTasks, bucketVehicles, bucketVehicleLogs, bucketDefects,
+	}
+
+	keyEpoch  = []byte("feed_epoch")
+	keySchema = []byte("schema_version")
+)
+
+// schemaVersion is the layout version written into meta.
+const schemaVersion = 1
+
+// u64 encodes v as an 8-byte big-endian key, which sorts in numeric order.
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// timeKey encodes t so keys sort in time order, with seq to break ties.
+func timeKey(t time.Time, seq uint64) []byte {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b, uint64(t.UnixNano())^(1<<63))
+	binary.BigEndian.PutUint64(b[8:], seq)
+	return b
+}

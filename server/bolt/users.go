@@ -1,0 +1,157 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// CreateUser implements server.UserStore.
+func (d *DB) CreateUser(ctx context.Context, u *server.User) error {
+	var outcome error
+	err := d.cm.write(func(tx *bbolt.Tx) error {
+		outcome = nil
+		names := tx.Bucket(bucketUsernames)
+		if names.Get([]byte(u.Username)) != nil {
+			outcome = server.Conflict("username already taken")
+			return nil
+		}
+		users := tx.Bucket(bucketUsers)
+		seq, err := users.NextSequence()
+		if err != nil {
+			return err
+		}
+		u.ID = "u" + strconv.FormatUint(seq, 10)
+		v, err := json.Marshal(u)
+		if err != nil {
+			return err
+		}
+		if err := users.Put(u64(seq), v); err != nil {
+			return err
+		}
+		if err := names.Put([]byte(u.Username), u64(seq)); err != nil {
+			return err
+		}
+		if u.Role == syncproto.RoleCourier {
+			return d.appendConfig(tx, u.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return outcome
+}
+
+// UserByName implements server.UserStore.
+func (d *DB) UserByName(ctx context.Context, username string) (*server.User, error) {
+	var u *server.User
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		k := tx.Bucket(bucketUsernames).Get([]byte(username))
+		if k == nil {
+			return server.ErrNotFound
+		}
+		var err error
+		u, err = getUser(tx, k)
+		return err
+	})
+	return u, err
+}
+
+// UserByID implements server.UserStore.
+func (d *DB) UserByID(ctx context.Context, id string) (*server.User, error) {
+	seq, ok := userSeq(id)
+	if !ok {
+		return nil, server.ErrNotFound
+	}
+	var u *server.User
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		u, err = getUser(tx, u64(seq))
+		return err
+	})
+	return u, err
+}
+
+// ListUsers implements server.UserStore. The cursor is the last user id
+// returned.
+func (d *DB) ListUsers(ctx context.Context, cursor string, limit int) ([]*server.User, string, bool, error) {
+	var after uint64
+	if cursor != "" {
+		var ok bool
+		if after, ok = userSeq(cursor); !ok {
+			return nil, "", false, server.Invalid("cursor: malformed")
+		}
+	}
+	var out []*server.User
+	more := false
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketUsers).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+			if len(out) == limit {
+				more = true
+				break
+			}
+			u := new(server.User)
+			if err := json.Unmarshal(v, u); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	next := cursor
+	if len(out) > 0 {
+		next = out[len(out)-1].ID
+	}
+	return out, next, more, err
+}
+
+// CountUsers implements server.UserStore.
+func (d *DB) CountUsers(ctx context.Context) (int, error) {
+	n := 0
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketUsers).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+func getUser(tx *bbolt.Tx, key []byte) (*server.User, error) {
+	v := tx.Bucket(bucketUsers).Get(key)
+	if v == nil {
+		return nil, server.ErrNotFound
+	}
+	u := new(server.User)
+	return u, json.Unmarshal(v, u)
+}
+
+func userSeq(id string) (uint64, bool) {
+	s, ok := strings.CutPrefix(id, "u")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// isCourier reports whether id names a courier account.
+func isCourier(tx *bbolt.Tx, id string) bool {
+	seq, ok := userSeq(id)
+	if !ok {
+		return false
+	}
+	v := tx.Bucket(bucketUsers).Get(u64(seq))
+	if v == nil {
+		return false
+	}
+	var u struct {
+		Role string `json:"role"`
+	}
+	return json.Unmarshal(v, &u) == nil && u.Role == syncproto.RoleCourier
+}

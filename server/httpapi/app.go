@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+)
+
+// Config is what the API needs: the services, and a few settings.
+type Config struct {
+	Auth   *server.Auth
+	Sync   server.SyncService
+	Audit  server.AuditService
+	Users  server.UserStore
+	Logger *slog.Logger
+	// Ready reports whether the store takes writes (for /readyz).
+	Ready func() bool
+	// Backup writes a consistent copy of the store to w.
+	Backup func(w io.Writer) (int64, error)
+	// OpenAPI is the OpenAPI document served at /v1/openapi.json.
+	OpenAPI []byte
+	// LoginPerIPPerMinute caps login and refresh attempts from one
+	// address; 0 means 600 (a station's handhelds share one address).
+	LoginPerIPPerMinute int
+}
+
+type handler struct {
+	Config
+	auth *server.Auth
+}
+
+// New returns the fiber app with every route of the API.
+func New(cfg Config) *fiber.App {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.LoginPerIPPerMinute == 0 {
+		cfg.LoginPerIPPerMinute = 600
+	}
+	h := &handler{Config: cfg, auth: cfg.Auth}
+	app := fiber.New(fiber.Config{
+		AppName:               "courierd",
+		BodyLimit:             syncproto.MaxPushBytes,
+		Immutable:             true,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(cfg.Logger),
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		JSONEncoder:           json.Marshal,
+		JSONDecoder:           json.Unmarshal,
+	})
+	app.Use(recover.New())
+	app.Use(requestid.New())
+	app.Use(protocolVersion)
+
+	app.Get("/healthz", h.healthz)
+	app.Get("/readyz", h.readyz)
+	app.Get("/v1/openapi.json", h.openAPI)
+
+	loginLimit := limiter.New(limiter.Config{
+		Max:        cfg.LoginPerIPPerMinute,
+		Expiration: time.Minute,
+		LimitReached: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderRetryAfter, "60")
+			return syncproto.Errorf(syncproto.CodeRateLimited, "too many login attempts from this address")
+		},
+	})
+	app.Post("/v1/auth/login", loginLimit, h.login)
+	app.Post("/v1/auth/refresh", loginLimit, h.refresh)
+
+	v1 := app.Group("/v1", h.authenticate)
+	v1.Post("/auth/logout", h.logout)
+	v1.Post("/sync/push", only(syncproto.RoleCourier), h.push)
+	v1.Get("/sync/pull", h.pull)
+	v1.Post("/admin/users", require(syncproto.RoleAdmin), h.createUser)
+	v1.Get("/admin/users", require(syncproto.RoleAdmin), h.listUsers)
+	v1.Get("/admin/backup", require(syncproto.RoleAdmin), h.backup)
+	v1.Get("/audit/ops", require(syncproto.RoleSupervisor), h.auditOps)
+	return app
+}
+
+// decode parses a JSON body into v.
+func decode(c *fiber.Ctx, v any) error {
+	if err := json.Unmarshal(c.Body(), v); err != nil {
+		return errMalformed
+	}
+	return nil
+}
+
+func (h *handler) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (h *handler) readyz(c *fiber.Ctx) error {
+	if h.Ready != nil && !h.Ready() {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(syncproto.ErrorBody{Error: syncproto.Error{Code: syncproto.CodeInternal, Message: "store not ready"}})
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+func (h *handler) openAPI(c *fiber.Ctx) error {
+	if len(h.OpenAPI) == 0 {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(h.OpenAPI)
+}

@@ -1,0 +1,73 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/gofiber/fiber/v2"
+)
+
+// fiberCodes maps fiber's own errors (unknown route, body too large, …) to
+// protocol codes.
+var fiberCodes = map[int]syncproto.Code{
+	fiber.StatusBadRequest:            syncproto.CodeInvalidRequest,
+	fiber.StatusUnauthorized:          syncproto.CodeUnauthorized,
+	fiber.StatusForbidden:             syncproto.CodeForbidden,
+	fiber.StatusNotFound:              syncproto.CodeNotFound,
+	fiber.StatusMethodNotAllowed:      syncproto.CodeNotFound,
+	fiber.StatusConflict:              syncproto.CodeConflict,
+	fiber.StatusRequestEntityTooLarge: syncproto.CodePayloadTooLarge,
+	fiber.StatusUnsupportedMediaType:  syncproto.CodeUnsupportedMediaType,
+	fiber.StatusUnprocessableEntity:   syncproto.CodeUnprocessable,
+	fiber.StatusTooManyRequests:       syncproto.CodeRateLimited,
+}
+
+// errorHandler writes every error as {"error":{"code","message"}}. Unknown
+// errors become 500 internal; their text is logged with the request id and
+// never sent to the client.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		var (
+			pe *syncproto.Error
+			ra *server.RetryAfterError
+			fe *fiber.Error
+		)
+		switch {
+		case errors.As(err, &ra):
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(ra.After.Seconds())))
+			pe = ra.Err
+		case errors.As(err, &pe):
+		case errors.As(err, &fe):
+			code, ok := fiberCodes[fe.Code]
+			if !ok {
+				code = syncproto.CodeInternal
+			}
+			pe = &syncproto.Error{Code: code, Message: fe.Message}
+			if code == syncproto.CodeInternal {
+				log.Error("request failed", "request_id", requestID(c), "status", fe.Code, "err", fe.Message)
+				pe.Message = "internal error"
+			}
+		default:
+			log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "route", c.Route().Path, "err", err)
+			pe = &syncproto.Error{Code: syncproto.CodeInternal, Message: "internal error; request id " + requestID(c)}
+		}
+		status := syncproto.StatusOf(pe.Code)
+		if status == fiber.StatusRequestEntityTooLarge || status >= 500 {
+			c.Context().SetConnectionClose()
+		}
+		return c.Status(status).JSON(syncproto.ErrorBody{Error: *pe})
+	}
+}
+
+func requestID(c *fiber.Ctx) string {
+	if id, ok := c.Locals("requestid").(string); ok {
+		return id
+	}
+	return ""
+}
+
+// errMalformed is the answer to a body that is not the JSON a route wants.
+var errMalformed = syncproto.Errorf(syncproto.CodeInvalidRequest, "malformed JSON body")

@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"bufio"
+	"os"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/gofiber/fiber/v2"
+)
+
+func (h *handler) push(c *fiber.Ctx) error {
+	var req syncproto.PushRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if len(req.Ops) > syncproto.MaxOpsPerPush {
+		return syncproto.Errorf(syncproto.CodePayloadTooLarge, "at most %d ops per push", syncproto.MaxOpsPerPush)
+	}
+	p := principal(c)
+	if req.DeviceID != p.DeviceID {
+		return syncproto.Errorf(syncproto.CodeForbidden, "device_id does not match the token's device")
+	}
+	if err := syncproto.ValidatePush(&req); err != nil {
+		return err
+	}
+	resp, err := h.Sync.Push(c.UserContext(), p, &req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(resp)
+}
+
+func (h *handler) pull(c *fiber.Ctx) error {
+	limit, err := queryLimit(c, syncproto.DefaultPullSize, syncproto.MaxPullLimit)
+	if err != nil {
+		return err
+	}
+	resp, err := h.Sync.Pull(c.UserContext(), principal(c), c.Query("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(resp)
+}
+
+func (h *handler) auditOps(c *fiber.Ctx) error {
+	limit, err := queryLimit(c, 100, syncproto.MaxPullLimit)
+	if err != nil {
+		return err
+	}
+	out, err := h.Audit.ListOps(c.UserContext(), server.AuditFilter{DeviceID: c.Query("device_id"), Cursor: c.Query("cursor"), Limit: limit})
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// backup copies the store into a temporary file first, so the read
+// transaction lasts as long as a local copy, not as long as a slow client.
+func (h *handler) backup(c *fiber.Ctx) error {
+	f, err := os.CreateTemp("", "courierd-backup-*.db")
+	if err != nil {
+		return err
+	}
+	os.Remove(f.Name())
+	_, err = h.Backup(f)
+	if err == nil {
+		_, err = f.Seek(0, 0)
+	}
+	if err != nil {
+		f.Close()
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="courier.db"`)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer f.Close()
+		w.ReadFrom(f)
+		w.Flush()
+	})
+	return nil
+}
