@@ -1,10 +1,12 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -59,12 +61,12 @@ func (d *DB) Pull(ctx context.Context, p server.Principal, cursor string, limit 
 				resp.HasMore = true
 				break
 			}
-			var ch syncproto.Change
-			if err := json.Unmarshal(v, &ch); err != nil {
+			last = binary.BigEndian.Uint64(k)
+			ch, err := decodeChange(last, v)
+			if err != nil {
 				return err
 			}
 			resp.Changes = append(resp.Changes, ch)
-			last = binary.BigEndian.Uint64(k)
 		}
 		return nil
 	})
@@ -89,7 +91,24 @@ func appendChange(tx *bbolt.Tx, courierID, typ string, data any) error {
 	if err != nil {
 		return err
 	}
-	return putJSON(feed, u64(seq), syncproto.Change{ID: strconv.FormatUint(seq, 10), Type: typ, Data: raw})
+	return feed.Put(u64(seq), encodeChange(typ, raw))
+}
+
+// A stored change is one byte of type length, the type, then the data's
+// JSON: pulling copies bytes instead of parsing JSON.
+func encodeChange(typ string, data []byte) []byte {
+	v := make([]byte, 0, 1+len(typ)+len(data))
+	v = append(v, byte(len(typ)))
+	v = append(v, typ...)
+	return append(v, data...)
+}
+
+func decodeChange(seq uint64, v []byte) (syncproto.Change, error) {
+	if len(v) == 0 || len(v) < 1+int(v[0]) {
+		return syncproto.Change{}, fmt.Errorf("bolt: corrupt feed entry %d", seq)
+	}
+	n := 1 + int(v[0])
+	return syncproto.Change{ID: strconv.FormatUint(seq, 10), Type: string(v[1:n]), Data: bytes.Clone(v[n:])}, nil
 }
 
 // appendConfig publishes the capture policy to a courier's feed.

@@ -139,19 +139,3 @@ func userSeq(id string) (uint64, bool) {
 	n, err := strconv.ParseUint(s, 10, 64)
 	return n, err == nil && n > 0
 }
-
-// isCourier reports whether id names a courier account.
-func isCourier(tx *bbolt.Tx, id string) bool {
-	seq, ok := userSeq(id)
-	if !ok {
-		return false
-	}
-	v := tx.Bucket(bucketUsers).Get(u64(seq))
-	if v == nil {
-		return false
-	}
-	var u struct {
-		Role string `json:"role"`
-	}
-	return json.Unmarshal(v, &u) == nil && u.Role == syncproto.RoleCourier
-}

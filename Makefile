@@ -1,0 +1,48 @@
+# courier-sync: `make demo` runs the server plus a simulated fleet; `make test`
+# runs every check CI runs. Everything else is a helper for those two.
+
+GO          ?= go
+BIN         := $(CURDIR)/bin
+STATICCHECK := $(BIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build test demo run bench lint fmt-check tools clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+tools: $(STATICCHECK)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+lint: fmt-check tools
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+# The whole suite, with the race detector, as CI runs it.
+test: lint
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# The main job: courierd on a fresh temporary data dir, then 50 simulated
+# couriers x 200 records over a link that fails 10 % of requests.
+demo: build
+	./scripts/demo.sh
+
+# Just the server, on ./data.
+run: build
+	COURIERD_DATA_DIR=./data $(BIN)/courierd
+
+# Benchmarks: intake and pull (go test -bench) and the fleet at 1..256 devices.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./server/...
+	./scripts/bench.sh
+
+clean:
+	rm -rf $(BIN)
