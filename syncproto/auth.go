@@ -15,7 +15,7 @@ type LoginRequest struct {
 	DeviceID string `json:"device_id"`
 }
 
-// RefreshRequest is the body of POST /v1/auth/refresh and /v1/auth/logout.
+// RefreshRequest is the body of POST /v1/auth/refresh.
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }

@@ -1,7 +1,7 @@
 package syncproto
 
 // ParseUUID parses the canonical 8-4-4-4-12 hex form of a UUID of any
-// version, upper or lower case.
+// version, upper or lower case. On failure it returns the zero array.
 func ParseUUID(s string) ([16]byte, bool) {
 	var u [16]byte
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
@@ -16,7 +16,7 @@ func ParseUUID(s string) ([16]byte, bool) {
 		hi, ok1 := fromHex(s[i])
 		lo, ok2 := fromHex(s[i+1])
 		if !ok1 || !ok2 {
-			return u, false
+			return [16]byte{}, false
 		}
 		u[j] = hi<<4 | lo
 		j++

@@ -61,12 +61,50 @@ func ValidatePush(req *PushRequest) *Error {
 
 // ParseOpTime parses an RFC 3339 timestamp with offset.
 func ParseOpTime(s string) (time.Time, bool) {
-	if s == "" || len(s) > maxRecordedAtLength {
+	if s == "" || len(s) > maxRecordedAtLength || !rfc3339Shape(s) {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	return t, err == nil
 }
+
+// rfc3339Shape reports whether s has the form
+// YYYY-MM-DDTHH:MM:SS[.digits](Z|±HH:MM) with an offset of at most 23:59.
+// time.Parse alone also takes a one-digit hour, a comma before the fraction
+// and offsets such as +24:00 (which time.Time then refuses to encode) or
+// +08:60; it still checks the ranges of the date and time fields.
+func rfc3339Shape(s string) bool {
+	const layout = "dddd-dd-ddTdd:dd:dd"
+	if len(s) <= len(layout) {
+		return false
+	}
+	for i := 0; i < len(layout); i++ {
+		if layout[i] == 'd' && !isDigit(s[i]) || layout[i] != 'd' && s[i] != layout[i] {
+			return false
+		}
+	}
+	rest := s[len(layout):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && isDigit(rest[n]) {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	if rest == "Z" {
+		return true
+	}
+	if len(rest) != 6 || rest[0] != '+' && rest[0] != '-' || rest[3] != ':' ||
+		!isDigit(rest[1]) || !isDigit(rest[2]) || !isDigit(rest[4]) || !isDigit(rest[5]) {
+		return false
+	}
+	return rest[1:3] <= "23" && rest[4:6] <= "59"
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // DecodePayload decodes and validates the payload of an op of the given kind.
 // It returns a pointer to the kind's payload type (*Pickup, *DamageReport,
@@ -239,6 +277,9 @@ func (p *CallbackOutcome) validate() *Error {
 	if p.Satisfaction != nil && (*p.Satisfaction < 1 || *p.Satisfaction > 5) {
 		return invalid("satisfaction", "1 to 5 when given")
 	}
+	if p.Satisfaction != nil && p.Result != ResultReached {
+		return invalid("satisfaction", "only when the customer was reached")
+	}
 	if utf8.RuneCountInString(p.Note) > MaxTextRunes || !utf8.ValidString(p.Note) {
 		return invalid("note", "valid UTF-8, at most 2000 characters")
 	}
@@ -271,6 +312,9 @@ func (p *VehicleLog) validate() *Error {
 		if utf8.RuneCountInString(it.Note) > MaxTextRunes {
 			return invalid("items.note", "at most 2000 characters")
 		}
+	}
+	if utf8.RuneCountInString(p.Note) > MaxTextRunes {
+		return invalid("note", "at most 2000 characters")
 	}
 	if len(p.Photos) > 0 {
 		return checkDigests("photos", p.Photos)
