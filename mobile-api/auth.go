@@ -1,0 +1,167 @@
+package mobileapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// keySession holds the session tokens in the auth bucket, so that a
+// restarted process resumes the session. Passwords are never stored.
+var keySession = []byte("session")
+
+// session is a pair of tokens from login or refresh.
+type session struct {
+	Access  string `json:"access_token"`
+	Refresh string `json:"refresh_token"`
+	UserID  string `json:"user_id,omitempty"`
+	Role    string `json:"role,omitempty"`
+}
+
+// errRefreshRefused means the refresh token is spent or revoked: log in.
+var errRefreshRefused = errors.New("refresh token refused")
+
+// authed performs an authorized request. On 401 it renews the session
+// (refresh, else log in) and resends the same request, at most
+// maxAuthRenewals times. Transient failures are retried by send.
+func (o *Outbox) authed(ctx context.Context, what, method, path string, body []byte) (*response, error) {
+	s, err := o.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for renewals := 0; ; renewals++ {
+		resp, err := o.send(ctx, what, request{method: method, path: path, body: body, token: s.Access})
+		if err != nil {
+			return nil, err
+		}
+		if resp.status != http.StatusUnauthorized {
+			return resp, nil
+		}
+		if renewals >= maxAuthRenewals {
+			return nil, fmt.Errorf("%s: %w: still unauthorized with a new session", what, ErrAuth)
+		}
+		if s, err = o.renew(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// session returns the stored session, logging in when there is none.
+func (o *Outbox) session(ctx context.Context) (*session, error) {
+	var s session
+	err := o.view(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketAuth).Get(keySession); v != nil {
+			return json.Unmarshal(v, &s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.Access != "" {
+		return &s, nil
+	}
+	return o.login(ctx)
+}
+
+// renew replaces a session whose access token was refused: with the refresh
+// token if it is still good, else by logging in again.
+func (o *Outbox) renew(ctx context.Context, s *session) (*session, error) {
+	if s.Refresh != "" {
+		ns, err := o.refresh(ctx, s.Refresh)
+		if !errors.Is(err, errRefreshRefused) {
+			return ns, err
+		}
+	}
+	return o.login(ctx)
+}
+
+// refresh trades a refresh token for a new pair. Refresh tokens are single
+// use: the new pair is committed before it is used. A refused token (spent,
+// or its session revoked) drops the stored session.
+func (o *Outbox) refresh(ctx context.Context, token string) (*session, error) {
+	body, err := json.Marshal(&syncproto.RefreshRequest{RefreshToken: token})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := o.send(ctx, "refresh", request{method: http.MethodPost, path: "/v1/auth/refresh", body: body})
+	if err != nil {
+		return nil, err
+	}
+	switch resp.status {
+	case http.StatusOK:
+		return o.storeSession(resp, "refresh")
+	case http.StatusUnauthorized, http.StatusBadRequest, http.StatusForbidden:
+		if err := o.saveSession(nil); err != nil {
+			return nil, err
+		}
+		return nil, errRefreshRefused
+	default:
+		return nil, refused("refresh", resp)
+	}
+}
+
+// login starts a new session with Options.Username and Password.
+func (o *Outbox) login(ctx context.Context) (*session, error) {
+	if o.cfg.username == "" || o.cfg.password == "" {
+		return nil, ErrNotLoggedIn
+	}
+	body, err := json.Marshal(&syncproto.LoginRequest{
+		Username: o.cfg.username, Password: o.cfg.password, DeviceID: o.cfg.deviceID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := o.send(ctx, "login", request{method: http.MethodPost, path: "/v1/auth/login", body: body})
+	if err != nil {
+		return nil, err
+	}
+	switch resp.status {
+	case http.StatusOK:
+		return o.storeSession(resp, "login")
+	case http.StatusUnauthorized:
+		return nil, fmt.Errorf("login: %w", ErrAuth)
+	default:
+		return nil, refused("login", resp)
+	}
+}
+
+// storeSession decodes a token answer and commits it.
+func (o *Outbox) storeSession(resp *response, what string) (*session, error) {
+	var tr syncproto.TokenResponse
+	if err := resp.decode(what, &tr); err != nil {
+		return nil, err
+	}
+	if tr.AccessToken == "" {
+		return nil, fmt.Errorf("%w: %s answer has no access token", ErrProtocol, what)
+	}
+	s := &session{Access: tr.AccessToken, Refresh: tr.RefreshToken, UserID: tr.UserID, Role: tr.Role}
+	if err := o.saveSession(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// saveSession commits s, or deletes the stored session when s is nil.
+func (o *Outbox) saveSession(s *session) error {
+	var enc []byte
+	if s != nil {
+		var err error
+		if enc, err = json.Marshal(s); err != nil {
+			return err
+		}
+	}
+	return o.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAuth)
+		if enc == nil {
+			return b.Delete(keySession)
+		}
+		return b.Put(keySession, enc)
+	})
+}

@@ -1,0 +1,112 @@
+package mobileapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// client makes single HTTP round trips to the server. Retries, tokens and
+// the meaning of statuses live in retry.go and auth.go.
+type client struct {
+	baseURL string
+	http    *http.Client
+}
+
+// request is one API call, replayable as often as needed.
+type request struct {
+	method string
+	path   string // with query
+	body   []byte // nil for none
+	token  string // access token; empty for public routes
+}
+
+// response is a fully read answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+var errNoServerURL = errors.New("mobileapi: Options.ServerURL is empty")
+
+// do performs one round trip. A non-nil error means no usable answer came
+// back (network failure, timeout, truncated body).
+func (c *client) do(ctx context.Context, r request) (*response, error) {
+	if c.baseURL == "" {
+		return nil, errNoServerURL
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.baseURL+r.path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(syncproto.ProtocolHeader, strconv.Itoa(syncproto.ProtocolVersion))
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s answer: %w", r.method, routeOf(r.path), err)
+	}
+	if len(b) > maxResponseBody {
+		return nil, fmt.Errorf("%w: answer larger than %d bytes", ErrProtocol, maxResponseBody)
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// apiError decodes the {"error":{code,message}} body, or makes one from the
+// status when the body is not in that shape.
+func (r *response) apiError() *syncproto.Error {
+	var eb syncproto.ErrorBody
+	if json.Unmarshal(r.body, &eb) == nil && eb.Error.Code != "" {
+		e := eb.Error
+		return &e
+	}
+	return syncproto.Errorf("http_"+syncproto.Code(strconv.Itoa(r.status)), "%s", http.StatusText(r.status))
+}
+
+// decode reads a 200 body into v.
+func (r *response) decode(what string, v any) error {
+	if err := json.Unmarshal(r.body, v); err != nil {
+		return fmt.Errorf("%w: %s answer is not valid JSON", ErrProtocol, what)
+	}
+	return nil
+}
+
+// refused turns a non-retryable answer into an error that says what was
+// refused and wraps the server's *syncproto.Error.
+func refused(what string, r *response) error {
+	e := r.apiError()
+	if e.Code == syncproto.CodeUnsupportedProtocol {
+		return fmt.Errorf("%s: %w", what, ErrUnsupportedProtocol)
+	}
+	return fmt.Errorf("%s: HTTP %d: %w: %w", what, r.status, ErrRefused, e)
+}
+
+// routeOf strips the query from a path, for error messages.
+func routeOf(path string) string {
+	if i := bytes.IndexByte([]byte(path), '?'); i >= 0 {
+		return path[:i]
+	}
+	return path
+}

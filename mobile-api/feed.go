@@ -1,0 +1,202 @@
+package mobileapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// Keys of the feed bucket.
+var (
+	keyCursor = []byte("cursor")
+	keyConfig = []byte("config")
+)
+
+// defaultPullLimit is the page size asked of the pull feed.
+const defaultPullLimit = syncproto.DefaultPullSize
+
+// maxFeedRestarts bounds cursor_expired restarts within one Sync.
+const maxFeedRestarts = 2
+
+// CallbackTask is a callback the dispatcher assigned to this courier, as
+// last pulled: Status is open/done/cancelled, DueBy RFC 3339; the contact
+// is masked. The latest Version wins.
+type CallbackTask struct {
+	TaskID      string `json:"task_id"`
+	Waybill     string `json:"waybill"`
+	Reason      string `json:"reason"`
+	Status      string `json:"status"`
+	DueBy       string `json:"due_by"`
+	NameMasked  string `json:"name_masked"`
+	PhoneMasked string `json:"phone_masked"`
+	Version     int64  `json:"version"`
+}
+
+// feedPage is one decoded pull page, ready to be committed.
+type feedPage struct {
+	tasks  []*CallbackTask
+	config []byte // encoded syncproto.Config of the page's last config change
+	cursor string
+}
+
+// pull reads the change feed from the stored cursor to its end, committing
+// each page's changes together with the cursor that follows them. A
+// cursor_expired answer drops the feed state and starts over.
+func (o *Outbox) pull(ctx context.Context) error {
+	cursor, err := o.cursor()
+	if err != nil {
+		return err
+	}
+	restarts := 0
+	for {
+		if ctx.Err() != nil {
+			return o.ctxErr(ctx)
+		}
+		q := url.Values{"limit": {strconv.Itoa(o.pullLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		resp, err := o.authed(ctx, "pull", http.MethodGet, "/v1/sync/pull?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		if resp.status == http.StatusConflict && resp.apiError().Code == syncproto.CodeCursorExpired {
+			if cursor == "" || restarts >= maxFeedRestarts {
+				return refused("pull", resp)
+			}
+			restarts++
+			if err := o.dropFeed(); err != nil {
+				return err
+			}
+			cursor = ""
+			continue
+		}
+		if resp.status != http.StatusOK {
+			return refused("pull", resp)
+		}
+		var pr syncproto.PullResponse
+		if err := resp.decode("pull", &pr); err != nil {
+			return err
+		}
+		page, err := decodePage(&pr)
+		if err != nil {
+			return err
+		}
+		if err := o.storePage(page); err != nil {
+			return err
+		}
+		if err := o.checkpoint("pull-stored"); err != nil {
+			return err
+		}
+		if !pr.HasMore {
+			return nil
+		}
+		if pr.Cursor == cursor && len(pr.Changes) == 0 {
+			return fmt.Errorf("%w: pull has_more without progress", ErrProtocol)
+		}
+		cursor = pr.Cursor
+	}
+}
+
+// decodePage checks and converts a page's changes. Unknown change types are
+// skipped (a later protocol may add some); a known type with bad data is an
+// error, so no change is silently lost.
+func decodePage(pr *syncproto.PullResponse) (*feedPage, error) {
+	page := &feedPage{cursor: pr.Cursor}
+	for _, ch := range pr.Changes {
+		switch ch.Type {
+		case syncproto.ChangeConfig:
+			var c syncproto.Config
+			if err := json.Unmarshal(ch.Data, &c); err != nil {
+				return nil, fmt.Errorf("%w: config change %q is malformed", ErrProtocol, ch.ID)
+			}
+			enc, err := json.Marshal(&c)
+			if err != nil {
+				return nil, err
+			}
+			page.config = enc
+		case syncproto.ChangeCallbackTask:
+			var t syncproto.CallbackTask
+			if err := json.Unmarshal(ch.Data, &t); err != nil || t.TaskID == "" {
+				return nil, fmt.Errorf("%w: callback_task change %q is malformed", ErrProtocol, ch.ID)
+			}
+			task := &CallbackTask{
+				TaskID: t.TaskID, Waybill: t.Waybill, Reason: t.Reason, Status: t.Status,
+				NameMasked: t.Contact.NameMasked, PhoneMasked: t.Contact.PhoneMasked, Version: t.Version,
+			}
+			if !t.DueBy.IsZero() {
+				task.DueBy = t.DueBy.Format(time.RFC3339)
+			}
+			page.tasks = append(page.tasks, task)
+		}
+	}
+	return page, nil
+}
+
+// storePage commits a page's changes and its cursor in one transaction. A
+// task replaces the stored one unless that one has a higher version.
+func (o *Outbox) storePage(p *feedPage) error {
+	encs := make([][]byte, len(p.tasks))
+	for i, t := range p.tasks {
+		enc, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		encs[i] = enc
+	}
+	return o.update(func(tx *bolt.Tx) error {
+		tasks, feed := tx.Bucket(bucketTasks), tx.Bucket(bucketFeed)
+		for i, t := range p.tasks {
+			if old := tasks.Get([]byte(t.TaskID)); old != nil {
+				var prev CallbackTask
+				if json.Unmarshal(old, &prev) == nil && prev.Version > t.Version {
+					continue
+				}
+			}
+			if err := tasks.Put([]byte(t.TaskID), encs[i]); err != nil {
+				return err
+			}
+		}
+		if p.config != nil {
+			if err := feed.Put(keyConfig, p.config); err != nil {
+				return err
+			}
+		}
+		return feed.Put(keyCursor, []byte(p.cursor))
+	})
+}
+
+// dropFeed forgets the cursor and everything pulled, in one transaction.
+func (o *Outbox) dropFeed() error {
+	return o.update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketTasks); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bucketTasks); err != nil {
+			return err
+		}
+		feed := tx.Bucket(bucketFeed)
+		if err := feed.Delete(keyConfig); err != nil {
+			return err
+		}
+		return feed.Delete(keyCursor)
+	})
+}
+
+// cursor returns the stored pull cursor, empty for the beginning.
+func (o *Outbox) cursor() (string, error) {
+	var c string
+	err := o.view(func(tx *bolt.Tx) error {
+		c = string(tx.Bucket(bucketFeed).Get(keyCursor))
+		return nil
+	})
+	return c, err
+}

@@ -1,0 +1,129 @@
+package mobileapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// Sync pushes every op recorded before it started, oldest first, in
+// batches of Options.BatchSize, then pulls the change feed to its end.
+//
+// An op leaves the outbox only when a server answer covering it has been
+// committed: applied ops are deleted, rejected ones move to RejectedOps. A
+// request that cannot be completed leaves the rest queued, records the
+// failure in Status.LastError and returns it; calling Sync again resumes.
+// Transient failures are retried up to Options.MaxAttempts times per
+// request; 401 renews the session and resends the same batch; 413 halves
+// the batch.
+//
+// Sync calls are serialized; Record* may run during a Sync. Cancelling ctx
+// or calling Close stops Sync at once, losing nothing.
+func (o *Outbox) Sync(ctx context.Context) error {
+	o.syncMu.Lock()
+	defer o.syncMu.Unlock()
+	if o.closed.Load() {
+		return ErrClosed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(o.closing, cancel)
+	defer stop()
+
+	err := o.push(ctx)
+	if err == nil {
+		err = o.pull(ctx)
+	}
+	o.finish(err)
+	return err
+}
+
+// finish records the outcome of a Sync in the meta bucket: the time of a
+// fully successful one (clearing LastError), or the failure text.
+func (o *Outbox) finish(err error) {
+	if o.closed.Load() {
+		return
+	}
+	now := o.cfg.now().Format(recordedAtLayout)
+	_ = o.update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if err != nil {
+			return meta.Put(keyLastError, []byte(err.Error()))
+		}
+		if err := meta.Put(keyLastSyncAt, []byte(now)); err != nil {
+			return err
+		}
+		return meta.Delete(keyLastError)
+	})
+}
+
+// push sends the outbox up to the seq that was last handed out when it
+// started, so that a steady stream of new records cannot keep it from
+// pulling.
+func (o *Outbox) push(ctx context.Context) error {
+	upTo, err := o.highWater()
+	if err != nil {
+		return err
+	}
+	size := o.cfg.batchSize
+	for {
+		if ctx.Err() != nil {
+			return o.ctxErr(ctx)
+		}
+		batch, err := o.readBatch(size, upTo)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		resp, err := o.authed(ctx, "push", http.MethodPost, "/v1/sync/push", o.pushBody(batch))
+		if err != nil {
+			return err
+		}
+		switch resp.status {
+		case http.StatusOK:
+		case http.StatusRequestEntityTooLarge:
+			if len(batch) == 1 {
+				return refused("push", resp)
+			}
+			size = len(batch) / 2
+			continue
+		default:
+			return refused("push", resp)
+		}
+		var pr syncproto.PushResponse
+		if err := resp.decode("push", &pr); err != nil {
+			return err
+		}
+		if err := o.checkpoint("push-answered"); err != nil {
+			return err
+		}
+		if _, err := o.applyResults(batch, pr.Results, o.cfg.now().Format(recordedAtLayout)); err != nil {
+			return err
+		}
+		if err := o.checkpoint("push-recorded"); err != nil {
+			return err
+		}
+	}
+}
+
+// pushBody builds the push request around the ops exactly as stored, so
+// that a resend carries the same bytes and the server sees a duplicate.
+func (o *Outbox) pushBody(batch []pendingOp) []byte {
+	dev, _ := json.Marshal(o.cfg.deviceID)
+	var b bytes.Buffer
+	b.WriteString(`{"device_id":`)
+	b.Write(dev)
+	b.WriteString(`,"ops":[`)
+	for i, op := range batch {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(op.raw)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
