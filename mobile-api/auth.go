@@ -54,6 +54,20 @@ func (o *Outbox) authed(ctx context.Context, what, method, path string, body []b
 
 // session returns the stored session, logging in when there is none.
 func (o *Outbox) session(ctx context.Context) (*session, error) {
+	s, err := o.storedSession()
+	if err != nil || s.Access != "" {
+		return s, err
+	}
+	o.authMu.Lock()
+	defer o.authMu.Unlock()
+	if s, err = o.storedSession(); err != nil || s.Access != "" {
+		return s, err // another caller logged in meanwhile
+	}
+	return o.login(ctx)
+}
+
+// storedSession reads the session from the file; a zero session if none.
+func (o *Outbox) storedSession() (*session, error) {
 	var s session
 	err := o.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketAuth).Get(keySession); v != nil {
@@ -64,15 +78,24 @@ func (o *Outbox) session(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Access != "" {
-		return &s, nil
-	}
-	return o.login(ctx)
+	return &s, nil
 }
 
 // renew replaces a session whose access token was refused: with the refresh
-// token if it is still good, else by logging in again.
+// token if it is still good, else by logging in again. Renewals are
+// serialized, and a session another caller (Sync and a photo upload run
+// apart) renewed meanwhile is used as it is: refresh tokens are single-use,
+// and presenting a spent one revokes the session.
 func (o *Outbox) renew(ctx context.Context, s *session) (*session, error) {
+	o.authMu.Lock()
+	defer o.authMu.Unlock()
+	cur, err := o.storedSession()
+	if err != nil {
+		return nil, err
+	}
+	if cur.Access != "" && cur.Access != s.Access {
+		return cur, nil
+	}
 	if s.Refresh != "" {
 		ns, err := o.refresh(ctx, s.Refresh)
 		if !errors.Is(err, errRefreshRefused) {

@@ -23,9 +23,10 @@ type client struct {
 // request is one API call, replayable as often as needed.
 type request struct {
 	method string
-	path   string // with query
-	body   []byte // nil for none
-	token  string // access token; empty for public routes
+	path   string      // with query
+	body   []byte      // nil for none
+	token  string      // access token; empty for public routes
+	header http.Header // extra headers; they replace the defaults
 }
 
 // response is a fully read answer.
@@ -58,6 +59,9 @@ func (c *client) do(ctx context.Context, r request) (*response, error) {
 	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -47,3 +47,16 @@ var ErrRefused = errors.New("mobileapi: server refused the request")
 // ErrProtocol is returned by Sync when the server's answer does not follow
 // the wire contract (undecodable body, missing results). Nothing is dropped.
 var ErrProtocol = errors.New("mobileapi: unexpected answer from server")
+
+// ErrPhotoFormat is returned by AttachPhoto for a file that is not a
+// readable JPEG or PNG, the only formats the server takes.
+var ErrPhotoFormat = errors.New("mobileapi: photo is not a readable JPEG or PNG")
+
+// ErrPhotoTooLarge is returned by AttachPhoto for a photo of more than 50
+// megapixels, or one still larger than 20 MiB after the capture policy: the
+// server would refuse it.
+var ErrPhotoTooLarge = errors.New("mobileapi: photo is larger than the server takes (20 MiB, 50 megapixels)")
+
+// ErrUnknownPhoto is returned by RetryPhoto for a digest that was never
+// attached to this outbox.
+var ErrUnknownPhoto = errors.New("mobileapi: no such photo in this outbox")

@@ -42,8 +42,8 @@ type storedResult struct {
 	fingerprint string
 }
 
-// fakeServer implements login, refresh, push and pull after PROTOCOL.md,
-// with op_id dedup, and fails on request.
+// fakeServer implements login, refresh, push, pull and resumable blob
+// uploads after PROTOCOL.md, with op_id dedup, and fails on request.
 type fakeServer struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -78,6 +78,13 @@ type fakeServer struct {
 	expired    map[string]bool
 	pullCursor []string // cursor of every pull request
 	pullFaults []fault
+	// blobs (fakeblobs_test.go)
+	blobs     map[string]*fakeBlob
+	blobMu    sync.Mutex                // held by a PATCH throughout, like the server's per-blob lock
+	blobFault func(r *http.Request) int // called under mu; nonzero: answer with this status instead
+	onBlob    func(r *http.Request)     // called as a blob request arrives, outside f.mu
+	blobReqs  []string                  // "HEAD" or "PATCH <offset>" of every blob request
+	blobBody  int64                     // PATCH body bytes the server read
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
@@ -91,12 +98,15 @@ func newFakeServer(t *testing.T) *fakeServer {
 		results:     map[string]*storedResult{},
 		waybills:    map[string]string{},
 		expired:     map[string]bool{},
+		blobs:       map[string]*fakeBlob{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/auth/login", f.handleLogin)
 	mux.HandleFunc("POST /v1/auth/refresh", f.handleRefresh)
 	mux.HandleFunc("POST /v1/sync/push", f.handlePush)
 	mux.HandleFunc("GET /v1/sync/pull", f.handlePull)
+	mux.HandleFunc("HEAD /v1/blobs/{sha}", f.handleBlobHead)
+	mux.HandleFunc("PATCH /v1/blobs/{sha}", f.handleBlobPatch)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f

@@ -16,6 +16,12 @@ const (
 	// DefaultMaxAttempts is the number of attempts per request when
 	// Options.MaxAttempts is 0.
 	DefaultMaxAttempts = 8
+	// DefaultJPEGQuality is the quality AttachPhoto re-encodes photos with
+	// when the pulled config names none.
+	DefaultJPEGQuality = 80
+	// DefaultUploadChunkBytes is the photo upload chunk size when the
+	// pulled config names none.
+	DefaultUploadChunkBytes = 256 << 10
 )
 
 // Internal tuning. Tests replace the waiting (Outbox.sleep) and the lock
@@ -29,6 +35,14 @@ const (
 	maxAuthRenewals = 2                // token renewals per request before ErrAuth
 	maxResponseBody = 16 << 20
 	maxDeviceIDLen  = 128
+
+	// Photo limits. The server takes JPEG and PNG of at most 20 MiB and 50
+	// megapixels (PROTOCOL.md); a photo file read by AttachPhoto may be
+	// larger before the capture policy shrinks it.
+	maxPhotoBytes     = 20 << 20
+	maxPhotoPixels    = 50_000_000
+	maxPhotoFileBytes = 64 << 20
+	minChunkBytes     = 16 << 10 // a smaller configured chunk is raised to this
 )
 
 // Options configures an Outbox. Only DeviceID is needed to record; Sync

@@ -22,8 +22,10 @@ var (
 	bucketAuth     = []byte("auth")     // session tokens
 	bucketFeed     = []byte("feed")     // pull cursor and config
 	bucketTasks    = []byte("tasks")    // task_id -> CallbackTask JSON
+	bucketPhotos   = []byte("photos")   // digest -> photoRecord JSON, not yet uploaded
+	bucketUploaded = []byte("uploaded") // digest -> photoRecord JSON, uploaded
 
-	allBuckets = [][]byte{bucketMeta, bucketOutbox, bucketRejected, bucketAuth, bucketFeed, bucketTasks}
+	allBuckets = [][]byte{bucketMeta, bucketOutbox, bucketRejected, bucketAuth, bucketFeed, bucketTasks, bucketPhotos, bucketUploaded}
 )
 
 // Keys of the meta bucket.
@@ -32,20 +34,28 @@ var (
 	keySeq        = []byte("seq")
 	keyLastSyncAt = []byte("last_sync_at")
 	keyLastError  = []byte("last_error")
+	// keyLastPhotoError is the failure of the last photo upload run.
+	keyLastPhotoError = []byte("last_photo_error")
 )
 
 // Outbox is a device's durable outbox and sync engine, backed by one bbolt
-// file. Its methods are safe for concurrent use; concurrent Sync calls run
-// one after the other.
+// file and, for photos, a directory beside it. Its methods are safe for
+// concurrent use; concurrent Sync calls push and pull one after the other,
+// and photo uploads run apart from both.
 type Outbox struct {
-	db  *bolt.DB
-	cfg settings
-	api *client
+	db       *bolt.DB
+	cfg      settings
+	api      *client
+	photoDir string // <file>.photos: local copies of photos to upload
 
-	syncMu  sync.Mutex // serializes Sync
-	closed  atomic.Bool
-	closing context.Context // done once Close is called
-	closeFn context.CancelFunc
+	syncMu    sync.Mutex    // serializes push and pull
+	authMu    sync.Mutex    // serializes login and token renewal
+	captureMu sync.Mutex    // one photo decoded at a time: decoding is memory-heavy
+	photoSem  chan struct{} // held by the one running photo upload pass
+	photoKick atomic.Bool   // a Sync asked for a pass while one was running
+	closed    atomic.Bool
+	closing   context.Context // done once Close is called
+	closeFn   context.CancelFunc
 
 	// Knobs that tests change; set once by Open.
 	sleep     func(ctx context.Context, d time.Duration) error
@@ -103,6 +113,8 @@ func open(path string, opts *Options, lockWait time.Duration) (*Outbox, error) {
 		db:        db,
 		cfg:       cfg,
 		api:       &client{baseURL: cfg.serverURL, http: &http.Client{Transport: cfg.transport}},
+		photoDir:  path + ".photos",
+		photoSem:  make(chan struct{}, 1),
 		sleep:     sleepCtx,
 		pullLimit: defaultPullLimit,
 	}
@@ -119,6 +131,17 @@ func (o *Outbox) Close() error {
 	}
 	o.closeFn()
 	return o.db.Close()
+}
+
+// bind returns a context that also ends when Close is called, and the
+// function that releases it.
+func (o *Outbox) bind(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(o.closing, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // view runs fn in a read transaction, mapping a closed database to

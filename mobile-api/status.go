@@ -25,6 +25,16 @@ type Status struct {
 	// Cursor is the stored pull cursor; empty means the feed will be read
 	// from the beginning.
 	Cursor string
+	// PhotosPending is the number of attached photos not yet uploaded and
+	// not failed (states pending and uploading).
+	PhotosPending int
+	// PhotosFailed is the number of photos the server refused for good (or
+	// whose local copy was lost); see Photos and RetryPhoto.
+	PhotosFailed int
+	// LastPhotoError is the failure of the last photo upload run; empty
+	// after a run that uploaded everything it tried. Photo failures never
+	// make Sync fail.
+	LastPhotoError string
 }
 
 // RejectedOp is an op the server rejected. It stays in the file for review;
@@ -55,7 +65,7 @@ type Config struct {
 	UploadChunkBytes int64
 }
 
-// Status returns counts and the last sync outcome.
+// Status returns counts and the last sync and photo upload outcomes.
 func (o *Outbox) Status() (*Status, error) {
 	s := &Status{DeviceID: o.cfg.deviceID}
 	err := o.view(func(tx *bolt.Tx) error {
@@ -64,8 +74,20 @@ func (o *Outbox) Status() (*Status, error) {
 		meta := tx.Bucket(bucketMeta)
 		s.LastSyncAt = string(meta.Get(keyLastSyncAt))
 		s.LastError = string(meta.Get(keyLastError))
+		s.LastPhotoError = string(meta.Get(keyLastPhotoError))
 		s.Cursor = string(tx.Bucket(bucketFeed).Get(keyCursor))
-		return nil
+		return tx.Bucket(bucketPhotos).ForEach(func(_, v []byte) error {
+			var r photoRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if r.State == PhotoFailed {
+				s.PhotosFailed++
+			} else {
+				s.PhotosPending++
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

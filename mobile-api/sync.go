@@ -12,7 +12,8 @@ import (
 )
 
 // Sync pushes every op recorded before it started, oldest first, in
-// batches of Options.BatchSize, then pulls the change feed to its end.
+// batches of Options.BatchSize, then pulls the change feed to its end, and
+// then uploads the photos waiting in the blob queue (see UploadPhotos).
 //
 // An op leaves the outbox only when a server answer covering it has been
 // committed: applied ops are deleted, rejected ones move to RejectedOps. A
@@ -22,19 +23,35 @@ import (
 // request; 401 renews the session and resends the same batch; 413 halves
 // the batch.
 //
-// Sync calls are serialized; Record* may run during a Sync. Cancelling ctx
-// or calling Close stops Sync at once, losing nothing.
+// Photos never hold ops back: an op that refers to a photo is pushed at
+// once, whether or not the photo is uploaded yet (the server takes blobs
+// after the ops that name them). Photo uploads start only after push and
+// pull succeeded, run outside the lock that serializes pushes, and their
+// failures are recorded (Status.LastPhotoError, Photos) without making
+// Sync fail; only a cancelled ctx or Close does. A Sync that finds another
+// photo upload run in progress leaves its photos to that run and returns.
+//
+// Sync calls are serialized; Record* and AttachPhoto may run during a
+// Sync. Cancelling ctx or calling Close stops Sync at once, losing nothing.
 func (o *Outbox) Sync(ctx context.Context) error {
+	if o.closed.Load() {
+		return ErrClosed
+	}
+	ctx, done := o.bind(ctx)
+	defer done()
+	if err := o.syncOps(ctx); err != nil {
+		return err
+	}
+	return o.kickPhotos(ctx)
+}
+
+// syncOps is the push and pull part of Sync, one at a time.
+func (o *Outbox) syncOps(ctx context.Context) error {
 	o.syncMu.Lock()
 	defer o.syncMu.Unlock()
 	if o.closed.Load() {
 		return ErrClosed
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(o.closing, cancel)
-	defer stop()
-
 	err := o.push(ctx)
 	if err == nil {
 		err = o.pull(ctx)

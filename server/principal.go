@@ -8,6 +8,9 @@ type Principal struct {
 	Role      string
 	DeviceID  string
 	SessionID string
+	// IP is the caller's address as the HTTP layer saw it (for the audit
+	// trail).
+	IP string
 }
 
 // roleRank orders roles by what they may see; admin sees everything a

@@ -15,6 +15,7 @@ commands:
   user add -username NAME -password PW -role courier|dispatcher|supervisor|admin [-display-name TEXT]
   user list
   backup -o FILE     consistent hot copy of the server's bbolt file
+  purge [-dry-run]   erase customer personal data past its retention
 
 environment: COURIERCTL_SERVER (default http://127.0.0.1:8080), COURIERCTL_ADMIN (user:pass)
 `
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return userList(ctx, c, user, pass, stdout)
 	case rest[0] == "backup":
 		return backup(ctx, c, user, pass, rest[1:], stdout, stderr)
+	case rest[0] == "purge":
+		return purge(ctx, c, user, pass, rest[1:], stdout, stderr)
 	default:
 		fs.Usage()
 		return fmt.Errorf("unknown command %q", strings.Join(rest, " "))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/server/stack"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // run starts the server and blocks until ctx is cancelled (SIGTERM), then
@@ -25,16 +26,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	s, err := stack.Open(ctx, stack.Config{
-		DataDir: cfg.DataDir, BootstrapAdmin: cfg.BootstrapAdmin, JWTKeyFile: cfg.JWTKeyFile,
+		DataDir: cfg.DataDir, BootstrapAdmin: cfg.BootstrapAdmin, JWTKeyFile: cfg.JWTKeyFile, PIIKeyFile: cfg.PIIKeyFile,
 		BcryptCost: cfg.BcryptCost, AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, Logger: log,
+		PhotoMemory: int64(cfg.PhotoMemoryMB) << 20, PartialTTL: cfg.PartialTTL,
+		Capture:        syncproto.Config{PhotoMaxPixels: cfg.PhotoMaxPixels, JPEGQuality: cfg.JPEGQuality, UploadChunkBytes: cfg.ChunkBytes},
+		FCMCredentials: cfg.FCMCredentials, FCMProjectID: cfg.FCMProjectID, FCMEndpoint: cfg.FCMEndpoint,
+		Settings: cfg.Settings,
 	})
 	if err != nil {
 		return err
 	}
-	logFCMMode(log, cfg)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		s.DB.Close()
+		s.Shutdown(time.Second)
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
@@ -44,7 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- s.Serve(ln) }()
 	select {
 	case err := <-serveErr:
-		s.DB.Close()
+		s.Shutdown(time.Second)
 		return err
 	case <-ctx.Done():
 	}
@@ -54,13 +58,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped cleanly")
 	return nil
-}
-
-func logFCMMode(log *slog.Logger, cfg *config) {
-	switch {
-	case cfg.FCMEndpoint != "", cfg.FCMCredentials != "":
-		log.Warn("fcm settings given, but FCM wake-ups are not built yet; devices learn of changes on their next sync")
-	default:
-		log.Info("fcm: no credentials or endpoint; wake-ups are not sent (not built yet)")
-	}
 }

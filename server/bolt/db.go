@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/server/crypt"
 	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -27,6 +28,12 @@ type Options struct {
 	// SkewLimit is how far a device clock may be off before an op is
 	// flagged "clock_skew"; 0 means 10 minutes.
 	SkewLimit time.Duration
+	// Settings are the business rules; the zero value means
+	// server.DefaultSettings().
+	Settings server.Settings
+	// PII seals customer names, phones and addresses at rest; nil means
+	// an in-memory key (tests only: sealed data is lost with the process).
+	PII server.PIICipher
 	// NoSync disables fsync. Only for throw-away benchmarks: it loses
 	// acknowledged data on power loss.
 	NoSync bool
@@ -45,8 +52,10 @@ type DB struct {
 	closeErr  error
 }
 
-// DefaultCapture is the capture policy used when none is configured.
-var DefaultCapture = syncproto.Config{PhotoMaxPixels: 1600 * 1200, JPEGQuality: 80, UploadChunkBytes: 256 << 10}
+// DefaultCapture is the capture policy used when none is configured:
+// photos travel as taken (PhotoMaxPixels 0), so the stored original is the
+// camera's bytes; a company that prefers small uploads sets a pixel budget.
+var DefaultCapture = syncproto.Config{PhotoMaxPixels: 0, JPEGQuality: 80, UploadChunkBytes: 256 << 10}
 
 // Open opens or creates the store at path.
 func Open(path string, opts Options) (*DB, error) {
@@ -60,8 +69,17 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.SkewLimit == 0 {
 		opts.SkewLimit = 10 * time.Minute
 	}
-	if opts.Capture == (syncproto.Config{}) {
-		opts.Capture = DefaultCapture
+	if opts.Settings.Location == nil {
+		opts.Settings = server.DefaultSettings()
+	}
+	if opts.PII == nil {
+		opts.PII = crypt.Ephemeral()
+	}
+	if opts.Capture.JPEGQuality == 0 {
+		opts.Capture.JPEGQuality = DefaultCapture.JPEGQuality
+	}
+	if opts.Capture.UploadChunkBytes == 0 {
+		opts.Capture.UploadChunkBytes = DefaultCapture.UploadChunkBytes
 	}
 	d := &DB{db: bdb, opts: opts, clock: opts.Clock}
 	if err := bdb.Update(d.initBuckets); err != nil {

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"encoding/binary"
+	"slices"
 	"time"
 )
 
@@ -23,11 +24,19 @@ var (
 	bucketVehicles    = []byte("vehicles")
 	bucketVehicleLogs = []byte("vehicle_logs")
 	bucketDefects     = []byte("defects")
+	bucketBlobs       = []byte("blobs")
+	bucketBlobRefs    = []byte("blob_refs")
+	bucketEvents      = []byte("audit_events")
 
-	allBuckets = [][]byte{
+	// allBuckets are created when the file opens: the core ones here, and
+	// each feature's own list from its file.
+	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets)
+
+	coreBuckets = [][]byte{
 		bucketMeta, bucketUsers, bucketUsernames, bucketSessions, bucketOps, bucketAuditOps,
 		bucketFeeds, bucketPickups, bucketCOD, bucketComplaints, bucketDamage, bucketOutcomes,
-		bucketTasks, bucketVehicles, bucketVehicleLogs, bucketDefects,
+		bucketTasks, bucketVehicles, bucketVehicleLogs, bucketDefects, bucketBlobs, bucketBlobRefs,
+		bucketEvents,
 	}
 
 	keyEpoch  = []byte("feed_epoch")

@@ -46,6 +46,7 @@ type pendingOp struct {
 	recordedAt time.Time
 	raw        json.RawMessage // compact payload bytes
 	flags      []string
+	sealed     []sealedParty // personal data of the payload, sealed
 }
 
 // Push implements server.SyncService.
@@ -53,7 +54,9 @@ func (d *DB) Push(ctx context.Context, p server.Principal, req *syncproto.PushRe
 	now := d.now()
 	pending := make([]pendingOp, len(req.Ops))
 	for i := range req.Ops {
-		d.prepare(&pending[i], &req.Ops[i], req.DeviceID, now)
+		if err := d.prepare(&pending[i], &req.Ops[i], req.DeviceID, now); err != nil {
+			return nil, err
+		}
 	}
 	results := make([]syncproto.PushResult, len(pending))
 	err := d.cm.write(func(tx *bbolt.Tx) error {
@@ -73,7 +76,7 @@ func (d *DB) Push(ctx context.Context, p server.Principal, req *syncproto.PushRe
 	return &syncproto.PushResponse{Results: results, ServerTime: now}, nil
 }
 
-func (d *DB) prepare(po *pendingOp, op *syncproto.Op, device string, now time.Time) {
+func (d *DB) prepare(po *pendingOp, op *syncproto.Op, device string, now time.Time) error {
 	po.op = op
 	u, _ := syncproto.ParseUUID(op.OpID) // ValidatePush checked the form
 	po.key = u[:]
@@ -95,12 +98,16 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, device string, now time.Ti
 	po.fp = h.Sum(nil)
 	po.payload, po.verr = syncproto.ValidateOp(op)
 	if po.verr != nil {
-		return
+		return nil
+	}
+	if err := d.sealPayload(po); err != nil {
+		return err
 	}
 	po.recordedAt, _ = syncproto.ParseOpTime(op.RecordedAt)
 	if skew := now.Sub(po.recordedAt); skew > d.opts.SkewLimit || -skew > d.opts.SkewLimit {
 		po.flags = append(po.flags, "clock_skew")
 	}
+	return nil
 }
 
 // applier applies ops inside one write transaction.

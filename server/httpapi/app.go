@@ -20,7 +20,16 @@ type Config struct {
 	Sync   server.SyncService
 	Audit  server.AuditService
 	Users  server.UserStore
-	Logger *slog.Logger
+	Blobs  *server.Blobs
+	Damage server.DamageReports
+	Events server.EventLog
+
+	Callbacks  server.CallbackService
+	Complaints server.ComplaintService
+	Ledger     server.LedgerService
+	Vehicles   server.VehicleService
+	Reports    server.ReportService
+	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
 	// Backup writes a consistent copy of the store to w.
@@ -47,16 +56,18 @@ func New(cfg Config) *fiber.App {
 	}
 	h := &handler{Config: cfg, auth: cfg.Auth}
 	app := fiber.New(fiber.Config{
-		AppName:               "courierd",
-		BodyLimit:             syncproto.MaxPushBytes,
-		Immutable:             true,
-		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(cfg.Logger),
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		JSONEncoder:           json.Marshal,
-		JSONDecoder:           json.Unmarshal,
+		AppName:                      "courierd",
+		BodyLimit:                    syncproto.MaxPushBytes,
+		StreamRequestBody:            true, // photo uploads; JSON routes check their own limit in decode
+		DisablePreParseMultipartForm: true,
+		Immutable:                    true,
+		DisableStartupMessage:        true,
+		ErrorHandler:                 errorHandler(cfg.Logger),
+		ReadTimeout:                  60 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		JSONEncoder:                  json.Marshal,
+		JSONDecoder:                  json.Unmarshal,
 	})
 	app.Use(recover.New())
 	app.Use(requestid.New())
@@ -85,12 +96,49 @@ func New(cfg Config) *fiber.App {
 	v1.Get("/admin/users", require(syncproto.RoleAdmin), h.listUsers)
 	v1.Get("/admin/backup", require(syncproto.RoleAdmin), h.backup)
 	v1.Get("/audit/ops", require(syncproto.RoleSupervisor), h.auditOps)
+	h.callbackRoutes(v1)
+	h.complaintRoutes(v1)
+	h.codRoutes(v1)
+	h.vehicleRoutes(v1)
+	h.reportRoutes(v1)
+	if cfg.Events != nil {
+		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
+	}
+	if cfg.Damage != nil {
+		v1.Get("/damage-reports", require(syncproto.RoleDispatcher), h.listDamageReports)
+	}
+	if cfg.Blobs != nil {
+		// HEAD first: fiber's Get also answers HEAD.
+		v1.Head("/blobs/:sha256", h.headBlob)
+		v1.Put("/blobs/:sha256", h.putBlob)
+		v1.Patch("/blobs/:sha256", h.patchBlob)
+		v1.Get("/blobs/:sha256", h.getBlob(server.VariantDisplay))
+		v1.Get("/blobs/:sha256/thumb", h.getBlob(server.VariantThumb))
+		v1.Get("/blobs/:sha256/original", h.getBlob(server.VariantOriginal))
+	}
 	return app
 }
 
-// decode parses a JSON body into v.
+// decode parses a JSON body of at most MaxPushBytes into v. Bodies are
+// streamed (StreamRequestBody), so fiber's BodyLimit does not guard them.
 func decode(c *fiber.Ctx, v any) error {
-	if err := json.Unmarshal(c.Body(), v); err != nil {
+	const max = syncproto.MaxPushBytes
+	tooLarge := syncproto.Errorf(syncproto.CodePayloadTooLarge, "request body over %d bytes", max)
+	body := c.Body
+	switch n := c.Request().Header.ContentLength(); {
+	case n > max:
+		return tooLarge
+	case n < 0: // chunked: read at most max+1 bytes
+		b, err := io.ReadAll(io.LimitReader(bodyStream(c), max+1))
+		if err != nil {
+			return errMalformed
+		}
+		if len(b) > max {
+			return tooLarge
+		}
+		body = func() []byte { return b }
+	}
+	if err := json.Unmarshal(body(), v); err != nil {
 		return errMalformed
 	}
 	return nil

@@ -35,6 +35,7 @@ func (h *handler) authenticate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	p.IP = c.IP()
 	c.Locals(principalKey, p)
 	return c.Next()
 }

@@ -55,6 +55,18 @@ func (h *handler) auditOps(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+func (h *handler) auditEvents(c *fiber.Ctx) error {
+	limit, err := queryLimit(c, 100, syncproto.MaxPullLimit)
+	if err != nil {
+		return err
+	}
+	out, err := h.Events.ListEvents(c.UserContext(), server.EventFilter{Actor: c.Query("actor"), Action: c.Query("action"), Cursor: c.Query("cursor"), Limit: limit})
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
 // backup copies the store into a temporary file first, so the read
 // transaction lasts as long as a local copy, not as long as a slow client.
 func (h *handler) backup(c *fiber.Ctx) error {

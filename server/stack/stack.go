@@ -15,8 +15,12 @@ import (
 	"github.com/courier-sync/courier-sync/assets"
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/server/auth"
+	"github.com/courier-sync/courier-sync/server/blobfs"
 	"github.com/courier-sync/courier-sync/server/bolt"
+	"github.com/courier-sync/courier-sync/server/crypt"
 	"github.com/courier-sync/courier-sync/server/httpapi"
+	"github.com/courier-sync/courier-sync/server/photo"
+	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -25,19 +29,42 @@ type Config struct {
 	DataDir        string
 	BootstrapAdmin string // "username:password", created when there are no users
 	JWTKeyFile     string // default <DataDir>/jwt-ed25519.pem
+	PIIKeyFile     string // default <DataDir>/pii-keys.json
 	BcryptCost     int    // default 10
 	AccessTTL      time.Duration
 	SessionTTL     time.Duration
 	Logger         *slog.Logger
 	Clock          server.Clock
+	// PhotoMemory is the memory budget of the image pipeline in bytes
+	// (default 256 MiB); PhotoWorkers caps its goroutines (default 2).
+	PhotoMemory  int64
+	PhotoWorkers int
+	// PartialTTL is how long an untouched partial upload is kept
+	// (default 24 h).
+	PartialTTL time.Duration
+	// Capture is the photo policy published to handhelds (zero fields
+	// take bolt.DefaultCapture's).
+	Capture syncproto.Config
+	// FCM: real credentials (a service-account JSON file and project id),
+	// or an endpoint override (a fake or emulator, no credentials); with
+	// neither, wake-ups go to a log-only sender.
+	FCMCredentials string
+	FCMProjectID   string
+	FCMEndpoint    string
+	// Settings are the business rules; zero means server.DefaultSettings().
+	Settings server.Settings
 }
 
 // Stack is a running server's parts.
 type Stack struct {
-	DB   *bolt.DB
-	Auth *server.Auth
-	App  *fiber.App
-	log  *slog.Logger
+	DB    *bolt.DB
+	Auth  *server.Auth
+	Blobs *server.Blobs
+	App   *fiber.App
+	log   *slog.Logger
+	pool  *photo.Pool
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 // Open opens the store in cfg.DataDir, loads or makes the signing key,
@@ -48,6 +75,9 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	if cfg.JWTKeyFile == "" {
 		cfg.JWTKeyFile = filepath.Join(cfg.DataDir, "jwt-ed25519.pem")
+	}
+	if cfg.PIIKeyFile == "" {
+		cfg.PIIKeyFile = filepath.Join(cfg.DataDir, "pii-keys.json")
 	}
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = 10
@@ -61,7 +91,11 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, "courier.db"), bolt.Options{Clock: cfg.Clock})
+	keys, err := crypt.LoadOrCreate(cfg.PIIKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(filepath.Join(cfg.DataDir, "courier.db"), bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings})
 	if err != nil {
 		return nil, err
 	}
@@ -87,23 +121,78 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if created {
 		cfg.Logger.Info("bootstrap admin created")
 	}
+	files, err := blobfs.Open(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if cfg.PhotoMemory == 0 {
+		cfg.PhotoMemory = 256 << 20
+	}
+	if cfg.PhotoWorkers == 0 {
+		cfg.PhotoWorkers = 2
+	}
+	pool := photo.NewPool(cfg.PhotoMemory, cfg.PhotoWorkers)
+	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool}, Clock: cfg.Clock, PartialTTL: cfg.PartialTTL}
+	if n, err := blobs.Resume(ctx); err != nil {
+		cfg.Logger.Warn("resume photo processing", "err", err)
+	} else if n > 0 {
+		cfg.Logger.Info("resumed photo processing", "photos", n)
+	}
 	app := httpapi.New(httpapi.Config{
-		Auth: a, Sync: db, Audit: db, Users: db, Logger: cfg.Logger,
+		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
+		Callbacks: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Logger: cfg.Logger,
 		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 	})
-	return &Stack{DB: db, Auth: a, App: app, log: cfg.Logger}, nil
+	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
+	if err := s.startPush(cfg); err != nil {
+		pool.Close()
+		db.Close()
+		return nil, err
+	}
+	go s.janitor()
+	return s, nil
+}
+
+// janitor expires abandoned partial uploads once an hour.
+func (s *Stack) janitor() {
+	defer close(s.done)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.Blobs.ExpirePartials(context.Background()); err != nil {
+			s.log.Warn("expire partial uploads", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired partial uploads", "count", n)
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Serve serves the API on ln until Shutdown.
 func (s *Stack) Serve(ln net.Listener) error { return s.App.Listener(ln) }
 
 // Shutdown drains in-flight requests (up to timeout) and closes the store.
+// Photos still waiting for the pipeline stay "pending" in the store and
+// are processed after the next start.
 func (s *Stack) Shutdown(timeout time.Duration) error {
 	if err := s.App.ShutdownWithTimeout(timeout); err != nil {
 		s.log.Warn("shutdown", "err", err)
 	}
+	close(s.stop)
+	<-s.done
+	s.stopPush()
+	s.pool.Close()
 	return s.DB.Close()
 }
+
+// WaitPhotos blocks until the image pipeline has nothing queued or
+// running, for tests and tools that need processed photos.
+func (s *Stack) WaitPhotos() { s.pool.Wait() }
 
 // Start serves on a fresh loopback port in the background and returns the
 // base URL, for tests and tools that run the server in-process.

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// Bench mode shape: pushes of benchBatchOps valid pickups; each level
+// pushes at most benchMaxBatches batches in all (~50k ops), at least
+// benchMinBatches per device.
+const (
+	benchBatchOps   = 50
+	benchMaxBatches = 1000
+	benchMinBatches = 2
+	benchWorkers    = 8 // concurrent account creations and logins
+)
+
+// benchDevice is one handheld of a bench level, talking raw HTTP.
+type benchDevice struct {
+	idx      int
+	username string
+	password string
+	deviceID string
+	token    string
+	seq      int64
+}
+
+// benchLevel is the measurement of one device count.
+type benchLevel struct {
+	Devices     int
+	PerDevice   int // batches per device
+	Ops         int64
+	Wall        time.Duration
+	Latencies   []time.Duration
+	Errors      int64 // failed pushes, or ops not applied once
+	PullTime    time.Duration
+	PullChanges int
+	PeakRSS     string
+}
+
+// runBench measures push throughput and latency for each device count in
+// cfg.Bench, with the flaky link off and op ids made as UUIDv7, then prints
+// a table. The accounts are created once and reused by every level, each
+// level logging in on fresh device ids.
+func runBench(ctx context.Context, cfg *config, runID string, ad *admin, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "courier-sim bench %s: device counts %v, batches of %d pickups, up to %d batches per device\n",
+		runID, cfg.Bench, benchBatchOps, cfg.BenchBatches)
+	users := make([]*benchDevice, maxLevel(cfg.Bench))
+	for i := range users {
+		users[i] = &benchDevice{idx: i + 1, username: fmt.Sprintf("bench-%s-d%04d", runID, i+1), password: rand.Text()}
+	}
+	start := time.Now()
+	err := forEach(ctx, users, benchWorkers, func(ctx context.Context, d *benchDevice) error {
+		_, err := ad.createCourier(ctx, d.username, d.password, "Bench device")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %d courier accounts in %s\n", len(users), time.Since(start).Round(time.Millisecond))
+
+	var levels []*benchLevel
+	for _, n := range cfg.Bench {
+		lv, err := benchOne(ctx, cfg, runID, ad.api, users[:n])
+		if err != nil {
+			return err
+		}
+		if cfg.ServerPID > 0 {
+			lv.PeakRSS, _ = peakRSS(cfg.ServerPID)
+		}
+		levels = append(levels, lv)
+	}
+	writeBench(stdout, levels)
+	var failed int64
+	for _, lv := range levels {
+		failed += lv.Errors
+	}
+	if failed > 0 {
+		return fmt.Errorf("bench: %d pushes or ops failed", failed)
+	}
+	return nil
+}
+
+// benchOne logs the devices in and lets them push concurrently.
+func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*benchDevice) (*benchLevel, error) {
+	n := len(users)
+	lv := &benchLevel{Devices: n, PerDevice: min(cfg.BenchBatches, max(benchMinBatches, (benchMaxBatches+n-1)/n))}
+	devs := make([]*benchDevice, n)
+	for i, u := range users {
+		devs[i] = &benchDevice{idx: u.idx, username: u.username, password: u.password, deviceID: fmt.Sprintf("bench-%s-L%d-d%04d", runID, n, u.idx)}
+	}
+	err := forEach(ctx, devs, benchWorkers, func(ctx context.Context, d *benchDevice) error {
+		tok, err := a.login(ctx, d.username, d.password, d.deviceID)
+		if err == nil {
+			d.token = tok.AccessToken
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var (
+		mu      sync.Mutex
+		ops     atomic.Int64
+		errs    atomic.Int64
+		startCh = make(chan struct{})
+		wg      sync.WaitGroup
+	)
+	for _, d := range devs {
+		wg.Go(func() {
+			<-startCh
+			lat := make([]time.Duration, 0, lv.PerDevice)
+			for b := 0; b < lv.PerDevice && ctx.Err() == nil; b++ {
+				req := d.batch(runID, n, b)
+				var resp syncproto.PushResponse
+				t0 := time.Now()
+				_, err := a.once(ctx, http.MethodPost, "/v1/sync/push", d.token, req, &resp)
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				applied := 0
+				for _, r := range resp.Results {
+					if r.Status == syncproto.StatusApplied && !r.Duplicate {
+						applied++
+					}
+				}
+				ops.Add(int64(applied))
+				errs.Add(int64(benchBatchOps - applied))
+			}
+			mu.Lock()
+			lv.Latencies = append(lv.Latencies, lat...)
+			mu.Unlock()
+		})
+	}
+	t0 := time.Now()
+	close(startCh)
+	wg.Wait()
+	lv.Wall = time.Since(t0)
+	lv.Ops, lv.Errors = ops.Load(), errs.Load()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lv.PullTime, lv.PullChanges, err = timePull(ctx, a, devs[0])
+	return lv, err
+}
+
+// batch encodes the device's next push: benchBatchOps valid pickups with
+// UUIDv7 op ids and increasing seqs.
+func (d *benchDevice) batch(runID string, level, b int) []byte {
+	now := time.Now().In(shanghai).Format(recordedAtLayout)
+	req := syncproto.PushRequest{DeviceID: d.deviceID, Ops: make([]syncproto.Op, benchBatchOps)}
+	zero, no := int64(0), false
+	for i := range req.Ops {
+		d.seq++
+		declared, cod, freight := int64(5000+i*100), int64(0), int64(1200)
+		if i%4 == 0 {
+			cod = 19900
+		}
+		p := syncproto.Pickup{
+			Waybill:            fmt.Sprintf("SF%s-%d-%d-%d", runID, level, d.idx, b*benchBatchOps+i),
+			Sender:             syncproto.Party{Name: "王芳", Phone: "13912345678", Address: "上海市浦东新区张杨路1588号"},
+			Recipient:          syncproto.Party{Name: "Maria Rossi", Phone: "13800138000", Address: "北京市朝阳区建国路88号"},
+			WeightG:            1200,
+			DeclaredValueCents: &declared,
+			Insured:            &no,
+			CODAmountCents:     &cod,
+			Inspected:          true,
+			FreightCents:       &freight,
+		}
+		if cod == 0 {
+			p.CODAmountCents = &zero
+		}
+		raw, _ := json.Marshal(&p)
+		req.Ops[i] = syncproto.Op{OpID: uuid.Must(uuid.NewV7()).String(), Seq: d.seq, Kind: syncproto.KindPickup, RecordedAt: now, Payload: raw}
+	}
+	body, _ := json.Marshal(&req)
+	return body
+}
+
+// timePull reads the device's whole pull feed and times it.
+func timePull(ctx context.Context, a api, d *benchDevice) (time.Duration, int, error) {
+	t0 := time.Now()
+	cursor, changes := "", 0
+	for {
+		q := url.Values{"limit": {strconv.Itoa(syncproto.MaxPullLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page syncproto.PullResponse
+		if _, err := a.once(ctx, http.MethodGet, "/v1/sync/pull?"+q.Encode(), d.token, nil, &page); err != nil {
+			return 0, 0, fmt.Errorf("bench pull: %w", err)
+		}
+		changes += len(page.Changes)
+		if !page.HasMore {
+			return time.Since(t0), changes, nil
+		}
+		cursor = page.Cursor
+	}
+}
+
+// writeBench prints one row per level.
+func writeBench(w io.Writer, levels []*benchLevel) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "devices\tbatches/dev\tops\twall\tops/s\tpush p50\tpush p99\tpush max\terrors\tpull (1 dev)\tserver VmHWM\t")
+	for _, lv := range levels {
+		lat := slices.Clone(lv.Latencies)
+		slices.Sort(lat)
+		rss := lv.PeakRSS
+		if rss == "" {
+			rss = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%.0f\t%s\t%s\t%s\t%d\t%s (%d)\t%s\t\n",
+			lv.Devices, lv.PerDevice, lv.Ops, lv.Wall.Round(time.Millisecond), float64(lv.Ops)/lv.Wall.Seconds(),
+			ms(percentile(lat, 50)), ms(percentile(lat, 99)), ms(percentile(lat, 100)), lv.Errors,
+			ms(lv.PullTime), lv.PullChanges, rss)
+	}
+	tw.Flush()
+}
+
+// percentile returns the p-th percentile of sorted (nearest rank).
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := (p*len(sorted) + 99) / 100
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// defaultAdmin is the demo admin of a local courierd started with
+// COURIERD_BOOTSTRAP_ADMIN=admin:admin-demo-pw.
+const defaultAdmin = "admin:admin-demo-pw"
+
+// config is every setting of one simulator run, built once from flags and
+// the environment.
+type config struct {
+	Server    string
+	AdminUser string
+	AdminPass string
+	Couriers  int
+	Records   int
+	FailRate  float64
+	SlowRate  float64
+	// Dir holds the outbox files; empty means a temporary directory that
+	// is removed at the end.
+	Dir  string
+	Seed uint64
+	// Batch is the number of ops per push (mobileapi Options.BatchSize).
+	Batch int
+	// ServerPID, when set, is the courierd process whose peak RSS is
+	// reported.
+	ServerPID int
+	// Bench lists device counts for bench mode; empty means the fleet run.
+	Bench        []int
+	BenchBatches int
+	Quiet        bool
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	cfg := &config{}
+	admin := getenv("COURIER_SIM_ADMIN")
+	if admin == "" {
+		admin = defaultAdmin
+	}
+	var bench string
+	fs := flag.NewFlagSet("courier-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Server, "server", "", "base URL of the courierd server (required)")
+	fs.StringVar(&admin, "admin", admin, "admin credentials user:pass (COURIER_SIM_ADMIN)")
+	fs.IntVar(&cfg.Couriers, "couriers", 50, "number of simulated couriers")
+	fs.IntVar(&cfg.Records, "records", 200, "records per courier")
+	fs.Float64Var(&cfg.FailRate, "fail-rate", 0.10, "share of requests the link fails (half before the server, half after it answered)")
+	fs.Float64Var(&cfg.SlowRate, "slow-rate", 0.05, "share of responses delayed by 100-400 ms")
+	fs.StringVar(&cfg.Dir, "dir", "", "directory for the outbox files (default: a temporary directory removed at the end)")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed (default: time-based; printed at start)")
+	fs.IntVar(&cfg.Batch, "batch", 200, "ops per push request")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "pid of the courierd process, to report its peak RSS (VmHWM)")
+	fs.StringVar(&bench, "bench", "", `bench mode: comma-separated device counts, e.g. "1,16,64,256"`)
+	fs.IntVar(&cfg.BenchBatches, "bench-batches", 200, "bench: batches of 50 pickups per device (capped at ~50k ops per level)")
+	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	if !seedSet {
+		cfg.Seed = uint64(time.Now().UnixNano())
+	}
+	var ok bool
+	if cfg.AdminUser, cfg.AdminPass, ok = strings.Cut(admin, ":"); !ok || cfg.AdminUser == "" {
+		return nil, errors.New("-admin: want user:pass")
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if bench != "" {
+		levels, err := parseLevels(bench)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Bench = levels
+	}
+	return cfg, nil
+}
+
+func (cfg *config) check() error {
+	u, err := url.Parse(cfg.Server)
+	switch {
+	case cfg.Server == "":
+		return errors.New("-server is required, e.g. -server http://127.0.0.1:8080")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return errors.New("-server: want an http(s) URL such as http://127.0.0.1:8080")
+	case cfg.Couriers < 1 || cfg.Couriers > 9999:
+		return errors.New("-couriers: 1 to 9999")
+	case cfg.Records < 1 || cfg.Records > 99999:
+		return errors.New("-records: 1 to 99999")
+	case cfg.FailRate < 0 || cfg.FailRate >= 1:
+		return errors.New("-fail-rate: from 0 up to (not including) 1")
+	case cfg.SlowRate < 0 || cfg.SlowRate > 1:
+		return errors.New("-slow-rate: 0 to 1")
+	case cfg.Batch < 1 || cfg.Batch > 500:
+		return errors.New("-batch: 1 to 500")
+	case cfg.BenchBatches < 1:
+		return errors.New("-bench-batches: at least 1")
+	case cfg.ServerPID < 0:
+		return errors.New("-server-pid: a process id")
+	}
+	cfg.Server = strings.TrimRight(cfg.Server, "/")
+	return nil
+}
+
+// parseLevels reads "1,16,64,256".
+func parseLevels(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 4096 {
+			return nil, fmt.Errorf("-bench: %q is not a device count from 1 to 4096", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// summary is everything the end-of-run report shows.
+type summary struct {
+	Seed      uint64
+	RunID     string
+	Couriers  int
+	Records   int // Record* calls made
+	Refused   int // refused on the handheld as intended (never sent)
+	Surprises []string
+	Check     *checkResult
+	Link      linkStats
+	SyncCalls int
+	SyncFails int
+	// SetupTime is spent creating the accounts; FleetTime is from the
+	// first record to the last courier done; CheckTime reading the audit
+	// log (AuditOps entries, all runs) and the outboxes; Wall is the whole
+	// run.
+	SetupTime time.Duration
+	FleetTime time.Duration
+	CheckTime time.Duration
+	AuditOps  int
+	Wall      time.Duration
+	PeakRSS   string // empty when unknown
+}
+
+// OK reports whether the run passed.
+func (s *summary) OK() bool { return s.Check.OK() && len(s.Surprises) == 0 }
+
+// verdict is the last line of the report.
+func (s *summary) verdict() string {
+	if s.OK() {
+		return "OK: 0 lost, 0 duplicated, all rejections as expected"
+	}
+	c := s.Check
+	var why []string
+	add := func(n int, what string) {
+		if n != 0 {
+			why = append(why, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	add(c.Lost, "lost")
+	add(c.Duplicated, "duplicated")
+	add(c.WrongReason, "with a wrong outcome")
+	add(c.Unexpected, "unexpected in the audit log")
+	add(c.OutboxPending, "still pending on handhelds")
+	add(c.OutboxMismatch, "rejections on handhelds not as expected")
+	add(len(s.Surprises), "handheld decisions not as expected")
+	return "FAIL: " + strings.Join(why, ", ")
+}
+
+// write prints the summary table, the problems found and the verdict.
+func (s *summary) write(w io.Writer) error {
+	c := s.Check
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+	row("run", fmt.Sprintf("%s (seed %d)", s.RunID, s.Seed))
+	row("couriers", s.Couriers)
+	row("records", s.Records)
+	row("refused on handheld", s.Refused)
+	row("sent", c.Sent)
+	row("applied", c.Applied)
+	for _, code := range codesOf(c.WantRejected, c.GotRejected) {
+		mark := ""
+		if c.WantRejected[code] != c.GotRejected[code] {
+			mark = "  <- mismatch"
+		}
+		row("rejected "+string(code), fmt.Sprintf("expected %d, got %d%s", c.WantRejected[code], c.GotRejected[code], mark))
+	}
+	row("lost", c.Lost)
+	row("duplicated", c.Duplicated)
+	row("wrong reason", c.WrongReason)
+	row("unexpected in audit", c.Unexpected)
+	row("pending on handhelds", c.OutboxPending)
+	row("handheld rejections off", c.OutboxMismatch)
+	row("link requests", fmt.Sprintf("%d (push %d, pull %d, login %d, refresh %d, other %d)", s.Link.Requests.Load(),
+		s.Link.Push.Load(), s.Link.Pull.Load(), s.Link.Login.Load(), s.Link.Refresh.Load(), s.Link.Other.Load()))
+	row("link failures", fmt.Sprintf("%d dropped before, %d reset after, %d slow",
+		s.Link.DroppedBefore.Load(), s.Link.ResetAfter.Load(), s.Link.Slow.Load()))
+	row("sync calls", fmt.Sprintf("%d (%d returned an error)", s.SyncCalls, s.SyncFails))
+	row("accounts created in", s.SetupTime.Round(time.Millisecond))
+	row("fleet time", s.FleetTime.Round(time.Millisecond))
+	row("end check", fmt.Sprintf("%s (%d audit entries read)", s.CheckTime.Round(time.Millisecond), s.AuditOps))
+	row("wall time", s.Wall.Round(time.Millisecond))
+	if s.FleetTime > 0 {
+		row("ops/s", fmt.Sprintf("%.0f", float64(c.Sent)/s.FleetTime.Seconds()))
+	}
+	if s.PeakRSS != "" {
+		row("server peak RSS", s.PeakRSS)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range append(append([]string(nil), s.Surprises...), c.Problems...) {
+		fmt.Fprintln(w, "  -", p)
+	}
+	_, err := fmt.Fprintln(w, s.verdict())
+	return err
+}
+
+// codesOf lists the codes of both tallies, sorted.
+func codesOf(a, b map[syncproto.Code]int) []syncproto.Code {
+	set := map[syncproto.Code]bool{}
+	for k := range a {
+		set[k] = true
+	}
+	for k := range b {
+		set[k] = true
+	}
+	out := make([]syncproto.Code, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// peakRSS reads the peak resident set size (VmHWM) of process pid from
+// /proc, e.g. "48.2 MiB".
+func peakRSS(pid int) (string, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("VmHWM: %q", rest)
+		}
+		return fmt.Sprintf("%.1f MiB", float64(kb)/1024), nil
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
+	}
+	return "", fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}

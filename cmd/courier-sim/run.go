@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+)
+
+// run is the whole program: a fleet run with its end check, or bench mode.
+// It returns an error when the run fails its check.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	runID := newRunID(time.Now())
+	base := newBaseTransport(max(cfg.Couriers, maxLevel(cfg.Bench)))
+	defer base.CloseIdleConnections()
+	a := api{base: cfg.Server, http: &http.Client{Transport: base, Timeout: 2 * time.Minute}}
+	ad := newAdmin(a, cfg.AdminUser, cfg.AdminPass)
+	if _, err := ad.ensureLogin(ctx); err != nil {
+		return err
+	}
+	if len(cfg.Bench) > 0 {
+		return runBench(ctx, cfg, runID, ad, stdout)
+	}
+	return runFleet(ctx, cfg, runID, ad, base, stdout, stderr)
+}
+
+// newRunID returns a 12-digit id: the start time in nanoseconds modulo
+// 10^12 (a ~17-minute cycle). Runs started one after the other always
+// differ, and two runs far apart match with a chance of 10^-12, so
+// usernames, waybills, receipt numbers and vehicle ids of runs against one
+// server do not collide.
+func newRunID(now time.Time) string {
+	return fmt.Sprintf("%012d", now.UnixNano()%1_000_000_000_000)
+}
+
+// runFleet creates the couriers, lets them record and sync over the flaky
+// link, then checks the audit log and the handhelds and prints the summary.
+func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base http.RoundTripper, stdout, stderr io.Writer) (err error) {
+	start := time.Now()
+	fmt.Fprintf(stdout, "courier-sim run %s: %d couriers x %d records, fail-rate %.2f, slow-rate %.2f, seed %d\n",
+		runID, cfg.Couriers, cfg.Records, cfg.FailRate, cfg.SlowRate, cfg.Seed)
+	dir := cfg.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "courier-sim-"+runID+"-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+
+	f, err := newFleet(ctx, cfg, runID, dir, ad, base)
+	if err != nil {
+		return err
+	}
+	setupTime := time.Since(start)
+	defer f.close()
+	finish := f.showProgress(stderr, cfg.Quiet)
+	fleetStart := time.Now()
+	err = f.run(ctx)
+	fleetTime := time.Since(fleetStart)
+	finish()
+	if err != nil {
+		return err
+	}
+
+	checkStart := time.Now()
+	states, err := f.outboxStates()
+	if err != nil {
+		return err
+	}
+	audit, err := ad.auditOps(ctx)
+	if err != nil {
+		return err
+	}
+	devices, users := f.members()
+	s := &summary{
+		Seed: cfg.Seed, RunID: runID, Couriers: cfg.Couriers, Records: cfg.Couriers * cfg.Records,
+		Check:     checkRun(f.expected(), audit, devices, users, states),
+		FleetTime: fleetTime, SetupTime: setupTime, AuditOps: len(audit),
+	}
+	for i, c := range f.couriers {
+		if states[i].Pending != 0 && c.lastErr != nil {
+			fmt.Fprintf(stderr, "courier-sim: courier %d: last sync error: %v\n", c.idx, c.lastErr)
+		}
+		s.Refused += c.refused
+		s.Surprises = append(s.Surprises, c.surprises...)
+		s.Link.add(&c.link.stats)
+		s.SyncCalls += c.syncCalls
+		s.SyncFails += c.syncFails
+	}
+	if cfg.ServerPID > 0 {
+		if s.PeakRSS, err = peakRSS(cfg.ServerPID); err != nil {
+			fmt.Fprintln(stderr, "courier-sim: server peak RSS:", err)
+		}
+	}
+	s.CheckTime = time.Since(checkStart)
+	s.Wall = time.Since(start)
+	if err := s.write(stdout); err != nil {
+		return err
+	}
+	if !s.OK() {
+		return errors.New(s.verdict())
+	}
+	return nil
+}
+
+func maxLevel(levels []int) int {
+	m := 0
+	for _, n := range levels {
+		m = max(m, n)
+	}
+	return m
+}

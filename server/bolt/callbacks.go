@@ -1,0 +1,368 @@
+package bolt
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// Buckets of callback tasks and wake-ups (bucketTasks and bucketOutcomes
+// are core buckets):
+//   - callback_order: u64(task seq) → task id, the list order;
+//   - complaint_callbacks: <complaint id>/<task id> → "", the tasks made
+//     from a complaint (nested buckets);
+//   - callback_reveals: <courier id>/timeKey(at) → task id, each reveal of
+//     a number in the last hour, for the rate limit;
+//   - push_tokens: device key → pushToken;
+//   - push_token_devices: SHA-256(token) → device key, so a token that
+//     moves to another device leaves the old one;
+//   - push_outbox: device key → outboxEntry, at most one pending wake-up
+//     per device.
+var (
+	bucketTaskOrder         = []byte("callback_order")
+	bucketComplaintCallback = []byte("complaint_callbacks")
+	bucketReveals           = []byte("callback_reveals")
+	bucketPushTokens        = []byte("push_tokens")
+	bucketPushTokenDevices  = []byte("push_token_devices")
+	bucketPushOutbox        = []byte("push_outbox")
+)
+
+// callbackBuckets are the buckets of callback tasks and wake-ups.
+var callbackBuckets = [][]byte{
+	bucketTaskOrder, bucketComplaintCallback, bucketReveals,
+	bucketPushTokens, bucketPushTokenDevices, bucketPushOutbox,
+}
+
+// taskChange is the data of a "callback_task" change: the protocol's task
+// view, plus removed_reason on the removal a courier gets when the task is
+// reassigned away from them.
+type taskChange struct {
+	syncproto.CallbackTask
+	RemovedReason string `json:"removed_reason,omitempty"`
+}
+
+// publishTask appends t's view to a courier's feed in tx. A courier who is
+// no longer assigned gets a removal: status "cancelled" with reason.
+func publishTask(tx *bbolt.Tx, courierID string, t *taskRecord, removedReason string) error {
+	ch := taskChange{CallbackTask: syncproto.CallbackTask{TaskID: t.TaskID, Waybill: t.Waybill, Reason: t.Reason,
+		Status: t.Status, DueBy: t.DueBy, Contact: t.Contact.contact(), Version: t.Version}, RemovedReason: removedReason}
+	if removedReason != "" {
+		ch.Status = server.TaskCancelled
+	}
+	return appendChange(tx, courierID, syncproto.ChangeCallbackTask, ch)
+}
+
+// view returns the dispatcher's view of t at now.
+func (t *taskRecord) view(now time.Time) *server.CallbackTask {
+	v := &server.CallbackTask{TaskID: t.TaskID, CourierID: t.CourierID, Waybill: t.Waybill, Reason: t.Reason,
+		Status: t.Status, DueBy: t.DueBy, Overdue: t.overdue(now), Contact: t.Contact.contact(), Version: t.Version,
+		Flags: append([]string{}, t.Flags...), Outcomes: make([]server.CallbackAttempt, len(t.Attempts)),
+		ComplaintID: t.ComplaintID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt}
+	for i, at := range t.Attempts {
+		v.Outcomes[i] = server.CallbackAttempt(at)
+	}
+	return v
+}
+
+func (t *taskRecord) overdue(now time.Time) bool {
+	return t.Status == server.TaskOpen && now.After(t.DueBy)
+}
+
+// isCourier reports whether id is a courier's account.
+func isCourier(tx *bbolt.Tx, id string) (bool, error) {
+	seq, ok := userSeq(id)
+	if !ok {
+		return false, nil
+	}
+	u, err := getUser(tx, u64(seq))
+	if err == server.ErrNotFound {
+		return false, nil
+	}
+	return err == nil && u.Role == syncproto.RoleCourier, err
+}
+
+var errNotCourier = syncproto.Errorf(syncproto.CodeUnprocessable, "courier_id: not a courier's account")
+
+// CreateCallback implements server.CallbackService.
+func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server.NewCallback) (*server.CallbackTask, error) {
+	now := d.now()
+	due, err := req.Check(now, d.opts.Settings.CallbackDue)
+	if err != nil {
+		return nil, err
+	}
+	// Seal before the transaction: it holds only lookups and puts, and
+	// the plain contact never reaches the file.
+	contact, err := d.sealParty(syncproto.Party{Name: req.Customer.Name, Phone: req.Customer.Phone})
+	if err != nil {
+		return nil, err
+	}
+	var (
+		out     *server.CallbackTask
+		outcome error
+	)
+	err = d.cm.write(func(tx *bbolt.Tx) error {
+		out, outcome = nil, nil
+		ok, err := isCourier(tx, req.CourierID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			outcome = errNotCourier
+			return nil
+		}
+		if req.ComplaintID != "" {
+			if outcome = complaintExists(tx, req.ComplaintID); outcome != nil {
+				return nil
+			}
+		}
+		tasks := tx.Bucket(bucketTasks)
+		id, seq, err := nextRef(tasks, "cb")
+		if err != nil {
+			return err
+		}
+		t := &taskRecord{TaskID: id, CourierID: req.CourierID, Status: server.TaskOpen, Seq: seq, Waybill: req.Waybill,
+			Reason: req.Reason, DueBy: due, Contact: contact, Version: 1, ComplaintID: req.ComplaintID,
+			CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
+		if err := putTask(tx, t); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketTaskOrder).Put(u64(seq), []byte(id)); err != nil {
+			return err
+		}
+		if req.ComplaintID != "" {
+			cb, err := tx.Bucket(bucketComplaintCallback).CreateBucketIfNotExists([]byte(req.ComplaintID))
+			if err != nil {
+				return err
+			}
+			if err := cb.Put([]byte(id), nil); err != nil {
+				return err
+			}
+		}
+		if err := publishTask(tx, t.CourierID, t, ""); err != nil {
+			return err
+		}
+		if err := queueWakeUps(tx, t.CourierID, server.HintCallbackTask, id, now); err != nil {
+			return err
+		}
+		e := server.NewEvent(p, server.ActionCallbackCreate, id, now)
+		e.Detail = "assigned to " + t.CourierID
+		if req.ComplaintID != "" {
+			e.Detail += "; complaint " + req.ComplaintID
+		}
+		if err := appendEvent(tx, e); err != nil {
+			return err
+		}
+		out = t.view(now)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, outcome
+}
+
+// complaintExists checks a complaint id "cp-N" against the complaints
+// bucket (keyed by u64(N)); an unknown one is unprocessable.
+func complaintExists(tx *bbolt.Tx, id string) error {
+	unknown := syncproto.Errorf(syncproto.CodeUnprocessable, "complaint_id: no such complaint")
+	s, ok := strings.CutPrefix(id, "cp-")
+	if !ok {
+		return unknown
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || tx.Bucket(bucketComplaints).Get(u64(n)) == nil {
+		return unknown
+	}
+	return nil
+}
+
+// Callback implements server.CallbackService.
+func (d *DB) Callback(ctx context.Context, id string) (*server.CallbackTask, error) {
+	var out *server.CallbackTask
+	now := d.now()
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		t, err := getTask(tx, id)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return server.ErrNotFound
+		}
+		out = t.view(now)
+		return nil
+	})
+	return out, err
+}
+
+// ListCallbacks implements server.CallbackService. Tasks come in creation
+// order; the cursor is the position of the last task examined, and one
+// page examines at most maxAuditScan tasks.
+func (d *DB) ListCallbacks(ctx context.Context, f server.CallbackFilter) (*server.CallbackList, error) {
+	var after uint64
+	if f.Cursor != "" {
+		n, err := strconv.ParseUint(f.Cursor, 10, 64)
+		if err != nil {
+			return nil, server.Invalid("cursor: malformed")
+		}
+		after = n
+	}
+	switch f.Status {
+	case "", server.TaskOpen, server.TaskDone, server.TaskCancelled:
+	default:
+		return nil, server.Invalid("status: one of open, done, cancelled")
+	}
+	now := d.now()
+	out := &server.CallbackList{Callbacks: []server.CallbackTask{}}
+	last := after
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketTaskOrder).Cursor()
+		scanned := 0
+		for k, id := c.Seek(u64(after + 1)); k != nil; k, id = c.Next() {
+			if len(out.Callbacks) == f.Limit || scanned == maxAuditScan {
+				out.HasMore = true
+				break
+			}
+			scanned++
+			last = beUint(k)
+			t, err := getTask(tx, string(id))
+			if err != nil {
+				return err
+			}
+			if t == nil || !matches(t, &f, now) {
+				continue
+			}
+			out.Callbacks = append(out.Callbacks, *t.view(now))
+		}
+		return nil
+	})
+	out.Cursor = strconv.FormatUint(last, 10)
+	return out, err
+}
+
+func matches(t *taskRecord, f *server.CallbackFilter, now time.Time) bool {
+	switch {
+	case f.Status != "" && t.Status != f.Status:
+	case f.CourierID != "" && t.CourierID != f.CourierID:
+	case !f.DueBefore.IsZero() && !t.DueBy.Before(f.DueBefore):
+	case f.Overdue && !t.overdue(now):
+	case f.Review && !containsString(t.Flags, server.FlagReviewNeeded):
+	default:
+		return true
+	}
+	return false
+}
+
+// UpdateCallback implements server.CallbackService.
+func (d *DB) UpdateCallback(ctx context.Context, p server.Principal, id string, patch *server.CallbackPatch) (*server.CallbackTask, error) {
+	kind, err := patch.Kind()
+	if err != nil {
+		return nil, err
+	}
+	now := d.now()
+	var (
+		out     *server.CallbackTask
+		outcome error
+	)
+	err = d.cm.write(func(tx *bbolt.Tx) error {
+		out, outcome = nil, nil
+		t, err := getTask(tx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case t == nil:
+			outcome = server.ErrNotFound
+		case *patch.Version != t.Version:
+			outcome = server.Conflict("stale version: the task changed; fetch it and try again")
+		case kind != server.PatchReview && t.Status != server.TaskOpen:
+			outcome = server.Conflict("the task is not open")
+		}
+		if outcome != nil {
+			return nil
+		}
+		var (
+			e   server.AuditEvent
+			old string // the courier a reassignment takes the task from
+		)
+		switch kind {
+		case server.PatchCancel:
+			t.Status = server.TaskCancelled
+			t.ClosedAt = &now
+			e = server.NewEvent(p, server.ActionCallbackCancel, id, now)
+		case server.PatchReassign:
+			ok, err := isCourier(tx, patch.CourierID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				outcome = errNotCourier
+				return nil
+			}
+			if patch.CourierID == t.CourierID {
+				outcome = server.Conflict("the task is already assigned to that courier")
+				return nil
+			}
+			old = t.CourierID
+			if !containsString(t.PrevCouriers, old) {
+				t.PrevCouriers = append(t.PrevCouriers, old)
+			}
+			t.CourierID = patch.CourierID
+			e = server.NewEvent(p, server.ActionCallbackReassign, id, now)
+			e.Detail = "from " + old + " to " + t.CourierID
+		case server.PatchReview:
+			if !containsString(t.Flags, server.FlagReviewNeeded) {
+				outcome = server.Conflict("the task is not flagged for review")
+				return nil
+			}
+			t.Flags = removeString(t.Flags, server.FlagReviewNeeded)
+			e = server.NewEvent(p, server.ActionCallbackReview, id, now)
+		}
+		t.Version++
+		t.UpdatedAt = now
+		if err := putTask(tx, t); err != nil {
+			return err
+		}
+		if old != "" {
+			if err := publishTask(tx, old, t, server.RemovedReassigned); err != nil {
+				return err
+			}
+			if err := queueWakeUps(tx, old, server.HintCallbackTask, id, now); err != nil {
+				return err
+			}
+		}
+		if err := publishTask(tx, t.CourierID, t, ""); err != nil {
+			return err
+		}
+		if kind != server.PatchReview {
+			if err := queueWakeUps(tx, t.CourierID, server.HintCallbackTask, id, now); err != nil {
+				return err
+			}
+		}
+		if err := appendEvent(tx, e); err != nil {
+			return err
+		}
+		out = t.view(now)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, outcome
+}
+
+func removeString(list []string, s string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+var _ server.CallbackService = (*DB)(nil)

@@ -1,0 +1,83 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// damageRecord is a stored damage report.
+type damageRecord struct {
+	recordMeta
+	Report *syncproto.DamageReport `json:"report"`
+}
+
+func (a *applier) damageReport(po *pendingOp, p *syncproto.DamageReport) (string, []string, *syncproto.Error, error) {
+	b := a.tx.Bucket(bucketDamage)
+	ref, seq, err := nextRef(b, "dr")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if err := a.referBlobs(p.Photos); err != nil {
+		return "", nil, nil, err
+	}
+	return ref, nil, nil, putJSON(b, u64(seq), &damageRecord{recordMeta: a.meta(po, ref), Report: p})
+}
+
+// ListDamageReports implements server.DamageReports. Filters are applied
+// while scanning, with the scan bounded like the audit list's.
+func (d *DB) ListDamageReports(ctx context.Context, f server.DamageFilter) (*server.DamageReportList, error) {
+	var after uint64
+	if f.Cursor != "" {
+		n, err := strconv.ParseUint(f.Cursor, 10, 64)
+		if err != nil {
+			return nil, server.Invalid("cursor: malformed")
+		}
+		after = n
+	}
+	out := &server.DamageReportList{Reports: []server.DamageReport{}}
+	last := after
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketDamage).Cursor()
+		scanned := 0
+		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+			if len(out.Reports) == f.Limit || scanned == maxAuditScan {
+				out.HasMore = true
+				break
+			}
+			scanned++
+			last = beUint(k)
+			var r damageRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if (f.Waybill != "" && r.Report.Waybill != f.Waybill) || (f.CourierID != "" && r.CourierID != f.CourierID) {
+				continue
+			}
+			out.Reports = append(out.Reports, damageView(tx, &r))
+		}
+		return nil
+	})
+	out.Cursor = strconv.FormatUint(last, 10)
+	return out, err
+}
+
+func damageView(tx *bbolt.Tx, r *damageRecord) server.DamageReport {
+	states := blobStates(tx, r.Report.Photos)
+	v := server.DamageReport{ReportID: r.Ref, Waybill: r.Report.Waybill, CourierID: r.CourierID, Stage: r.Report.Stage,
+		Severity: r.Report.Severity, Description: r.Report.Description, RecordedAt: r.RecordedAt,
+		Photos: make([]server.PhotoState, len(states))}
+	for i, s := range states {
+		v.Photos[i] = server.PhotoState{SHA256: r.Report.Photos[i], State: s}
+		if s == server.BlobPending {
+			v.PhotosPending = true
+		}
+	}
+	return v
+}
+
+var _ server.DamageReports = (*DB)(nil)

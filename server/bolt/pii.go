@@ -1,0 +1,76 @@
+package bolt
+
+import (
+	"encoding/json"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// sealedParty is a person's contact data at rest: name, phone and address
+// sealed together, a keyed hash of the phone for equality lookups, and the
+// masked forms that views show. Purging personal data empties all of it.
+type sealedParty struct {
+	Sealed      []byte `json:"sealed,omitempty"`
+	PhoneIndex  []byte `json:"phone_idx,omitempty"`
+	NameMasked  string `json:"name_masked,omitempty"`
+	PhoneMasked string `json:"phone_masked,omitempty"`
+	Purged      bool   `json:"purged,omitempty"`
+}
+
+func (d *DB) sealParty(p syncproto.Party) (sealedParty, error) {
+	plain, err := json.Marshal(p)
+	if err != nil {
+		return sealedParty{}, err
+	}
+	sealed, err := d.opts.PII.Seal(plain)
+	if err != nil {
+		return sealedParty{}, err
+	}
+	return sealedParty{Sealed: sealed, PhoneIndex: d.opts.PII.Index(p.Phone),
+		NameMasked: server.MaskName(p.Name), PhoneMasked: server.MaskPhone(p.Phone)}, nil
+}
+
+// openParty returns the plain contact data; purged data → ErrNotFound.
+func (d *DB) openParty(s sealedParty) (syncproto.Party, error) {
+	var p syncproto.Party
+	if s.Purged || len(s.Sealed) == 0 {
+		return p, server.ErrNotFound
+	}
+	plain, err := d.opts.PII.Open(s.Sealed)
+	if err != nil {
+		return p, err
+	}
+	return p, json.Unmarshal(plain, &p)
+}
+
+// contact returns the masked view of a sealed party.
+func (s sealedParty) contact() syncproto.Contact {
+	return syncproto.Contact{NameMasked: s.NameMasked, PhoneMasked: s.PhoneMasked}
+}
+
+// sealPayload seals the personal data of a pickup or complaint before the
+// write transaction, and blanks it in the payload that will be stored.
+func (d *DB) sealPayload(po *pendingOp) error {
+	switch p := po.payload.(type) {
+	case *syncproto.Pickup:
+		s, err := d.sealParty(p.Sender)
+		if err != nil {
+			return err
+		}
+		r, err := d.sealParty(p.Recipient)
+		if err != nil {
+			return err
+		}
+		po.sealed = []sealedParty{s, r}
+		p.Sender, p.Recipient = syncproto.Party{}, syncproto.Party{}
+	case *syncproto.Complaint:
+		c, err := d.sealParty(syncproto.Party{Name: p.Customer.Name, Phone: p.Customer.Phone})
+		if err != nil {
+			return err
+		}
+		po.sealed = []sealedParty{c}
+		p.Customer = syncproto.Customer{}
+	}
+	return nil
+}

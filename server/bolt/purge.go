@@ -1,0 +1,412 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// Retention purge of customer personal data.
+//
+// A parcel's last event is the latest time recorded on any record naming
+// its waybill: the recorded_at of pickups, COD receipts, damage reports,
+// complaints (and their received_at, history and closing times) and
+// callback outcomes, and the server's created/updated time of callback
+// tasks. A complaint without a waybill is judged by its own latest time.
+// Once a parcel's last event is older than Settings.PIIRetention, its
+// pickup's sender and recipient, its complaints' customer and its callback
+// tasks' contact become {"purged":true}; callback outcome notes (free text
+// a courier may have put a name or number in) are blanked, and the masked
+// contact in couriers' pull feeds is emptied. Amounts, waybills, statuses,
+// the COD ledger and the audit trail stay: purge never touches
+// cod_receipts, only reads them for the last event.
+//
+// Records are rewritten field by field (other fields are kept as stored),
+// so records of other features keep what they hold.
+
+// Purge kinds, the keys of server.PurgeReport.Counts.
+const (
+	purgePickups    = "pickups"
+	purgeComplaints = "complaints"
+	purgeTasks      = "callback_tasks"
+	purgeNotes      = "callback_notes"
+	purgeFeed       = "feed_entries"
+)
+
+var purgedParty = json.RawMessage(`{"purged":true}`)
+
+// PurgePII implements server.Purger.
+func (d *DB) PurgePII(ctx context.Context, p server.Principal, dryRun bool) (*server.PurgeReport, error) {
+	now := d.now()
+	cutoff := now.Add(-d.opts.Settings.PIIRetention)
+	var rep *server.PurgeReport
+	run := func(tx *bbolt.Tx) error {
+		var err error
+		rep, err = purge(tx, cutoff, dryRun)
+		if err != nil || dryRun {
+			return err
+		}
+		e := server.NewEvent(p, server.ActionPIIPurge, "pii", now)
+		e.Detail = fmt.Sprintf("cutoff %s; pickups %d, complaints %d, callback tasks %d, notes %d, feed entries %d",
+			cutoff.Format(time.RFC3339), rep.Counts[purgePickups], rep.Counts[purgeComplaints], rep.Counts[purgeTasks],
+			rep.Counts[purgeNotes], rep.Counts[purgeFeed])
+		return appendEvent(tx, e)
+	}
+	var err error
+	if dryRun {
+		err = d.db.View(run)
+	} else {
+		err = d.cm.write(run)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// purge does the work in tx; with dryRun it only counts.
+func purge(tx *bbolt.Tx, cutoff time.Time, dryRun bool) (*server.PurgeReport, error) {
+	rep := &server.PurgeReport{DryRun: dryRun, Cutoff: cutoff, Counts: map[string]int{
+		purgePickups: 0, purgeComplaints: 0, purgeTasks: 0, purgeNotes: 0, purgeFeed: 0}}
+	last, err := lastEvents(tx)
+	if err != nil {
+		return nil, err
+	}
+	expired := func(waybill string, own time.Time) bool {
+		if t, ok := last[waybill]; waybill != "" && ok {
+			return t.Before(cutoff)
+		}
+		return !own.IsZero() && own.Before(cutoff)
+	}
+	// Pickups: sender and recipient.
+	if err := rewrite(tx.Bucket(bucketPickups), dryRun, func(k []byte, r record) (bool, error) {
+		if !expired(string(k), time.Time{}) || (r.purged("sender") && r.purged("recipient")) {
+			return false, nil
+		}
+		rep.Counts[purgePickups]++
+		r["sender"], r["recipient"] = purgedParty, purgedParty
+		return true, nil
+	}); err != nil {
+		return nil, err
+	}
+	// Complaints: the customer.
+	if err := rewrite(tx.Bucket(bucketComplaints), dryRun, func(k []byte, r record) (bool, error) {
+		if _, ok := r["customer"]; !ok || r.purged("customer") || !expired(r.waybill("complaint"), r.latest("complaint")) {
+			return false, nil
+		}
+		rep.Counts[purgeComplaints]++
+		r["customer"] = purgedParty
+		return true, nil
+	}); err != nil {
+		return nil, err
+	}
+	// Callback tasks: the contact and the attempts' notes.
+	purged := map[string]bool{}
+	var outcomes []string
+	tasks := tx.Bucket(bucketTasks)
+	var keys [][]byte
+	if err := tasks.ForEach(func(k, v []byte) error {
+		var t taskRecord
+		if err := json.Unmarshal(v, &t); err != nil {
+			return err
+		}
+		if !expired(t.Waybill, time.Time{}) {
+			return nil
+		}
+		purged[t.TaskID] = true
+		notes := false
+		for _, a := range t.Attempts {
+			if a.Note != "" {
+				notes = true
+				outcomes = append(outcomes, a.OutcomeID)
+			}
+		}
+		if !t.Contact.Purged || notes {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		t, err := getTask(tx, string(k))
+		if err != nil {
+			return nil, err
+		}
+		if !t.Contact.Purged {
+			rep.Counts[purgeTasks]++
+			t.Contact = sealedParty{Purged: true}
+		}
+		for i := range t.Attempts {
+			t.Attempts[i].Note = ""
+		}
+		if !dryRun {
+			if err := putTask(tx, t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := blankNotes(tx, outcomes, dryRun, rep); err != nil {
+		return nil, err
+	}
+	if err := blankFeeds(tx, purged, dryRun, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// blankNotes blanks the notes of the callback outcomes named by ids
+// ("co-N", keyed u64(N)).
+func blankNotes(tx *bbolt.Tx, ids []string, dryRun bool, rep *server.PurgeReport) error {
+	b := tx.Bucket(bucketOutcomes)
+	for _, id := range ids {
+		var n uint64
+		if _, err := fmt.Sscanf(id, "co-%d", &n); err != nil {
+			continue
+		}
+		v := b.Get(u64(n))
+		if v == nil {
+			continue
+		}
+		var r outcomeRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		if r.Outcome == nil || r.Outcome.Note == "" {
+			continue
+		}
+		rep.Counts[purgeNotes]++
+		if dryRun {
+			continue
+		}
+		r.Outcome.Note = ""
+		if err := putJSON(b, u64(n), &r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blankFeeds empties the masked contact in the feed entries of purged
+// tasks.
+func blankFeeds(tx *bbolt.Tx, tasks map[string]bool, dryRun bool, rep *server.PurgeReport) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	feeds := tx.Bucket(bucketFeeds)
+	var couriers [][]byte
+	if err := feeds.ForEachBucket(func(k []byte) error {
+		couriers = append(couriers, bytes.Clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	prefix := append([]byte{byte(len(syncproto.ChangeCallbackTask))}, syncproto.ChangeCallbackTask...)
+	for _, courier := range couriers {
+		feed := feeds.Bucket(courier)
+		type entry struct{ k, v []byte }
+		var changed []entry
+		if err := feed.ForEach(func(k, v []byte) error {
+			if !bytes.HasPrefix(v, prefix) {
+				return nil
+			}
+			var ch map[string]json.RawMessage
+			if err := json.Unmarshal(v[len(prefix):], &ch); err != nil {
+				return err
+			}
+			var id string
+			json.Unmarshal(ch["task_id"], &id)
+			var c syncproto.Contact
+			json.Unmarshal(ch["contact"], &c)
+			if !tasks[id] || c == (syncproto.Contact{}) {
+				return nil
+			}
+			ch["contact"] = json.RawMessage(`{"name_masked":"","phone_masked":""}`)
+			data, err := json.Marshal(ch)
+			if err != nil {
+				return err
+			}
+			changed = append(changed, entry{bytes.Clone(k), encodeChange(syncproto.ChangeCallbackTask, data)})
+			return nil
+		}); err != nil {
+			return err
+		}
+		rep.Counts[purgeFeed] += len(changed)
+		if dryRun {
+			continue
+		}
+		for _, e := range changed {
+			if err := feed.Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// record is a stored JSON object kept field by field, so a rewrite keeps
+// fields this file does not know.
+type record map[string]json.RawMessage
+
+// rewrite calls fn for each record of b and, unless dryRun, stores the
+// records fn changed.
+func rewrite(b *bbolt.Bucket, dryRun bool, fn func(k []byte, r record) (bool, error)) error {
+	type entry struct {
+		k []byte
+		r record
+	}
+	var changed []entry
+	if err := b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			return nil
+		}
+		var r record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		ok, err := fn(k, r)
+		if ok {
+			changed = append(changed, entry{bytes.Clone(k), r})
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if dryRun {
+		return nil
+	}
+	for _, e := range changed {
+		if err := putJSON(b, e.k, e.r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// purged reports whether field holds a purged (or no) party.
+func (r record) purged(field string) bool {
+	raw, ok := r[field]
+	if !ok {
+		return true
+	}
+	var s sealedParty
+	return json.Unmarshal(raw, &s) == nil && (s.Purged || (len(s.Sealed) == 0 && s.NameMasked == "" && s.PhoneMasked == ""))
+}
+
+// waybill returns the record's waybill, top-level or inside its payload
+// object named inner.
+func (r record) waybill(inner string) string {
+	var wb string
+	if json.Unmarshal(r["waybill"], &wb) == nil && wb != "" {
+		return wb
+	}
+	var p struct {
+		Waybill string `json:"waybill"`
+	}
+	json.Unmarshal(r[inner], &p)
+	return p.Waybill
+}
+
+// latest returns the latest of the record's times: recorded_at,
+// received_at, updated_at, closed_at, the same inside its payload object
+// named inner, and history[].at.
+func (r record) latest(inner string) time.Time {
+	var t time.Time
+	keep := func(raw json.RawMessage) {
+		if x := parseTime(raw); x.After(t) {
+			t = x
+		}
+	}
+	fields := []string{"recorded_at", "received_at", "updated_at", "closed_at", "handled_at"}
+	for _, f := range fields {
+		keep(r[f])
+	}
+	var in record
+	if json.Unmarshal(r[inner], &in) == nil {
+		for _, f := range fields {
+			keep(in[f])
+		}
+	}
+	var hist []record
+	if json.Unmarshal(r["history"], &hist) == nil {
+		for _, h := range hist {
+			keep(h["at"])
+		}
+	}
+	return t
+}
+
+// parseTime reads a JSON time (RFC 3339 string); anything else is zero.
+func parseTime(raw json.RawMessage) time.Time {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return time.Time{}
+	}
+	if t, ok := syncproto.ParseOpTime(s); ok {
+		return t
+	}
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// lastEvents returns each waybill's last event (see the top of the file).
+func lastEvents(tx *bbolt.Tx) (map[string]time.Time, error) {
+	last := map[string]time.Time{}
+	note := func(wb string, t time.Time) {
+		if wb != "" && t.After(last[wb]) {
+			last[wb] = t
+		}
+	}
+	scan := func(bucket []byte, inner string, keyIsWaybill bool) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			if v == nil {
+				return nil
+			}
+			var r record
+			if json.Unmarshal(v, &r) != nil {
+				return nil // not ours to judge; it keeps no personal data we purge
+			}
+			wb := r.waybill(inner)
+			if keyIsWaybill {
+				wb = string(k)
+			}
+			note(wb, r.latest(inner))
+			return nil
+		})
+	}
+	for _, s := range []struct {
+		bucket       []byte
+		inner        string
+		keyIsWaybill bool
+	}{
+		{bucketPickups, "pickup", true},
+		{bucketCOD, "receipt", false},
+		{bucketDamage, "report", false},
+		{bucketComplaints, "complaint", false},
+	} {
+		if err := scan(s.bucket, s.inner, s.keyIsWaybill); err != nil {
+			return nil, err
+		}
+	}
+	err := tx.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
+		var t taskRecord
+		if err := json.Unmarshal(v, &t); err != nil {
+			return err
+		}
+		note(t.Waybill, t.UpdatedAt)
+		note(t.Waybill, t.CreatedAt)
+		for _, a := range t.Attempts {
+			note(t.Waybill, a.RecordedAt)
+		}
+		return nil
+	})
+	return last, err
+}
+
+var _ server.Purger = (*DB)(nil)

@@ -1,0 +1,172 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// The quality report counts pickups and satisfaction scores per month and
+// courier. Those records are written by other parts of op intake, so the
+// counts are a view kept by following two append-only logs: the op trail
+// (audit_ops, each op once, in the order taken) and the callback outcomes
+// (keyed by sequence). A mark per log says how far the counts have got;
+// catching up reads only what came after it.
+//
+//   - report_meta: "ops_mark", "outcomes_mark" → u64;
+//   - report_pickups: month(4) ‖ courier id → u64(pickups recorded that
+//     month);
+//   - report_scores: month(4) ‖ courier id → u64(scores) ‖ u64(scores of 4
+//     or 5), by the outcome's recorded_at.
+var (
+	bucketReportMeta    = []byte("report_meta")
+	bucketReportPickups = []byte("report_pickups")
+	bucketReportScores  = []byte("report_scores")
+
+	keyOpsMark      = []byte("ops_mark")
+	keyOutcomesMark = []byte("outcomes_mark")
+)
+
+// reportBuckets are created with the ledger's (ledger.go).
+var reportBuckets = [][]byte{bucketReportMeta, bucketReportPickups, bucketReportScores}
+
+// reportCatchUpBatch bounds the entries one catch-up transaction reads, so
+// a long backlog does not hold the writer for long.
+const reportCatchUpBatch = 20_000
+
+// RefreshReportIndex brings the report's pickup and satisfaction counts up
+// to date. QualityReport does it before reading; calling it now and then
+// (a janitor every few minutes) keeps that step short.
+func (d *DB) RefreshReportIndex(ctx context.Context) error {
+	for {
+		var behind bool
+		if err := d.db.View(func(tx *bbolt.Tx) error {
+			behind = reportBehind(tx)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if !behind {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := d.cm.write(d.catchUpReport); err != nil {
+			return err
+		}
+	}
+}
+
+func mark(meta *bbolt.Bucket, key []byte) uint64 {
+	if v := meta.Get(key); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func reportBehind(tx *bbolt.Tx) bool {
+	meta := tx.Bucket(bucketReportMeta)
+	if k, _ := tx.Bucket(bucketAuditOps).Cursor().Last(); k != nil && beUint(k) > mark(meta, keyOpsMark) {
+		return true
+	}
+	k, _ := tx.Bucket(bucketOutcomes).Cursor().Last()
+	return k != nil && beUint(k) > mark(meta, keyOutcomesMark)
+}
+
+// catchUpReport counts one batch past each mark. It reads its marks from
+// tx, so it is safe to run twice.
+func (d *DB) catchUpReport(tx *bbolt.Tx) error {
+	loc := d.opts.Settings.Location
+	meta := tx.Bucket(bucketReportMeta)
+
+	pickups := map[string]int64{}
+	opsMark := mark(meta, keyOpsMark)
+	ops := tx.Bucket(bucketOps)
+	c := tx.Bucket(bucketAuditOps).Cursor()
+	n := 0
+	for k, v := c.Seek(u64(opsMark + 1)); k != nil && n < reportCatchUpBatch; k, v = c.Next() {
+		n++
+		opsMark = beUint(k)
+		var r struct {
+			Kind       string `json:"kind"`
+			Status     string `json:"status"`
+			RecordedAt string `json:"recorded_at"`
+			CourierID  string `json:"courier_id"`
+		}
+		raw := ops.Get(v)
+		if raw == nil {
+			continue
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		if r.Kind != syncproto.KindPickup || r.Status != syncproto.StatusApplied {
+			continue
+		}
+		at, ok := syncproto.ParseOpTime(r.RecordedAt)
+		if !ok {
+			continue
+		}
+		pickups[string(u32(monthNum(at, loc)))+r.CourierID]++
+	}
+
+	type tally struct{ scores, satisfied int64 }
+	scores := map[string]*tally{}
+	outMark := mark(meta, keyOutcomesMark)
+	c = tx.Bucket(bucketOutcomes).Cursor()
+	n = 0
+	for k, v := c.Seek(u64(outMark + 1)); k != nil && n < reportCatchUpBatch; k, v = c.Next() {
+		n++
+		outMark = beUint(k)
+		var r struct {
+			RecordedAt time.Time `json:"recorded_at"`
+			CourierID  string    `json:"courier_id"`
+			Outcome    struct {
+				Satisfaction *int `json:"satisfaction"`
+			} `json:"outcome"`
+		}
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		if r.Outcome.Satisfaction == nil {
+			continue
+		}
+		key := string(u32(monthNum(r.RecordedAt, loc))) + r.CourierID
+		t := scores[key]
+		if t == nil {
+			t = &tally{}
+			scores[key] = t
+		}
+		t.scores++
+		if *r.Outcome.Satisfaction >= 4 {
+			t.satisfied++
+		}
+	}
+
+	pb := tx.Bucket(bucketReportPickups)
+	for key, n := range pickups {
+		var have int64
+		if v := pb.Get([]byte(key)); len(v) == 8 {
+			have = int64(binary.BigEndian.Uint64(v))
+		}
+		if err := pb.Put([]byte(key), u64(uint64(have+n))); err != nil {
+			return err
+		}
+	}
+	sb := tx.Bucket(bucketReportScores)
+	for key, t := range scores {
+		s, h := decodePair(sb.Get([]byte(key)))
+		if err := sb.Put([]byte(key), append(u64(uint64(s+t.scores)), u64(uint64(h+t.satisfied))...)); err != nil {
+			return err
+		}
+	}
+	if err := meta.Put(keyOpsMark, u64(opsMark)); err != nil {
+		return err
+	}
+	return meta.Put(keyOutcomesMark, u64(outMark))
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// Callback task statuses. A task is open until an outcome resolves it
+// (done) or a dispatcher cancels it; neither ever reopens.
+const (
+	TaskOpen      = "open"
+	TaskDone      = "done"
+	TaskCancelled = "cancelled"
+)
+
+// FlagReviewNeeded marks a callback outcome (and its task) that arrived for
+// a task cancelled, closed or reassigned while the courier was offline: the
+// call happened, so it is kept, and a dispatcher should look at it.
+const FlagReviewNeeded = "review_needed"
+
+// RemovedReassigned is the removed_reason of the "callback_task" change a
+// courier's feed gets when their task goes to another courier: the view has
+// status "cancelled" (the device drops the task and its contact data) and
+// removed_reason "reassigned" (so the handheld can say why).
+const RemovedReassigned = "reassigned"
+
+// Audit actions of callback tasks and customer personal data.
+const (
+	ActionCallbackCreate   = "callback.create"
+	ActionCallbackCancel   = "callback.cancel"
+	ActionCallbackReassign = "callback.reassign"
+	ActionCallbackReview   = "callback.review"
+	ActionCallbackOutcome  = "callback.outcome"
+	ActionContactReveal    = "contact.reveal"
+	ActionPIIPurge         = "pii.purge"
+)
+
+// Limits of a callback task.
+const (
+	MaxReasonRunes = 500
+	MaxTaskIDLen   = syncproto.MaxTaskIDLen
+)
+
+// NewCallback is the body of POST /v1/callbacks.
+type NewCallback struct {
+	CourierID   string             `json:"courier_id"`
+	Waybill     string             `json:"waybill"`
+	Reason      string             `json:"reason"`
+	Customer    syncproto.Customer `json:"customer"`
+	DueBy       string             `json:"due_by,omitempty"`
+	ComplaintID string             `json:"complaint_id,omitempty"`
+}
+
+// Check validates r and returns its due time: due_by when given (RFC 3339
+// with offset), else now + def. Messages name fields, never values.
+func (r *NewCallback) Check(now time.Time, def time.Duration) (time.Time, error) {
+	switch {
+	case r.CourierID == "" || len(r.CourierID) > 64:
+		return time.Time{}, Invalid("courier_id: required")
+	case !syncproto.ValidWaybill(r.Waybill):
+		return time.Time{}, Invalid("waybill: 6–32 of [A-Za-z0-9-]")
+	case strings.TrimSpace(r.Reason) == "" || !utf8.ValidString(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxReasonRunes:
+		return time.Time{}, Invalid("reason: required, valid UTF-8, at most 500 characters")
+	case strings.TrimSpace(r.Customer.Name) == "" || !utf8.ValidString(r.Customer.Name) || utf8.RuneCountInString(r.Customer.Name) > syncproto.MaxNameRunes:
+		return time.Time{}, Invalid("customer.name: required, valid UTF-8, at most 64 characters")
+	case !syncproto.ValidPhone(r.Customer.Phone):
+		return time.Time{}, Invalid("customer.phone: 3–20 digits, optional leading +, spaces or dashes")
+	case r.ComplaintID != "" && !ValidRecordID(r.ComplaintID):
+		return time.Time{}, Invalid("complaint_id: 1–64 of [A-Za-z0-9_-]")
+	}
+	if r.DueBy == "" {
+		return now.Add(def), nil
+	}
+	due, ok := syncproto.ParseOpTime(r.DueBy)
+	if !ok {
+		return time.Time{}, Invalid("due_by: an RFC 3339 time with offset")
+	}
+	return due, nil
+}
+
+// ValidRecordID reports whether s is a record id: 1–64 of [A-Za-z0-9_-]
+// (task ids such as "cb-17", complaint ids such as "cp-3").
+func ValidRecordID(s string) bool {
+	if s == "" || len(s) > MaxTaskIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CallbackPatch is the body of PATCH /v1/callbacks/{task_id}: with the
+// version the caller last saw, exactly one of: status "cancelled" (cancel),
+// courier_id (reassign), or reviewed true (clear review_needed).
+type CallbackPatch struct {
+	Version   *int64 `json:"version"`
+	Status    string `json:"status,omitempty"`
+	CourierID string `json:"courier_id,omitempty"`
+	Reviewed  bool   `json:"reviewed,omitempty"`
+}
+
+// Patch kinds.
+const (
+	PatchCancel   = "cancel"
+	PatchReassign = "reassign"
+	PatchReview   = "review"
+)
+
+// Kind checks p and says what it asks for.
+func (p *CallbackPatch) Kind() (string, error) {
+	if p.Version == nil {
+		return "", Invalid("version: required")
+	}
+	n := 0
+	kind := ""
+	if p.Status != "" {
+		if p.Status != TaskCancelled {
+			return "", Invalid("status: only \"cancelled\" can be set")
+		}
+		n, kind = n+1, PatchCancel
+	}
+	if p.CourierID != "" {
+		n, kind = n+1, PatchReassign
+	}
+	if p.Reviewed {
+		n, kind = n+1, PatchReview
+	}
+	if n != 1 {
+		return "", Invalid("give exactly one of status, courier_id or reviewed")
+	}
+	return kind, nil
+}
+
+// CallbackAttempt is one recorded call of a task.
+type CallbackAttempt struct {
+	OutcomeID    string    `json:"outcome_id"`
+	CourierID    string    `json:"courier_id"`
+	Result       string    `json:"result"`
+	Resolved     bool      `json:"resolved"`
+	Satisfaction *int      `json:"satisfaction,omitempty"`
+	Note         string    `json:"note,omitempty"`
+	RecordedAt   time.Time `json:"recorded_at"`
+	ReceivedAt   time.Time `json:"received_at"`
+	Flags        []string  `json:"flags,omitempty"`
+}
+
+// CallbackTask is the dispatcher's view of a task: the protocol's task view
+// plus the attempts, due-time state and review flags. Contact is masked.
+type CallbackTask struct {
+	TaskID      string            `json:"task_id"`
+	CourierID   string            `json:"courier_id"`
+	Waybill     string            `json:"waybill"`
+	Reason      string            `json:"reason"`
+	Status      string            `json:"status"`
+	DueBy       time.Time         `json:"due_by"`
+	Overdue     bool              `json:"overdue"`
+	Contact     syncproto.Contact `json:"contact"`
+	Version     int64             `json:"version"`
+	Flags       []string          `json:"flags"`
+	Outcomes    []CallbackAttempt `json:"outcomes"`
+	ComplaintID string            `json:"complaint_id,omitempty"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+	ClosedAt    *time.Time        `json:"closed_at,omitempty"`
+}
+
+// CallbackFilter selects tasks for GET /v1/callbacks.
+type CallbackFilter struct {
+	Status    string
+	CourierID string
+	// DueBefore keeps tasks due before it (zero: any).
+	DueBefore time.Time
+	// Overdue keeps open tasks past their due time.
+	Overdue bool
+	// Review keeps tasks flagged review_needed.
+	Review bool
+	Cursor string
+	Limit  int
+}
+
+// CallbackList is a page of tasks.
+type CallbackList struct {
+	Callbacks []CallbackTask `json:"callbacks"`
+	Cursor    string         `json:"cursor"`
+	HasMore   bool           `json:"has_more"`
+}
+
+// RevealedContact is the unmasked contact of a task, for its courier to
+// call. The device must forget it at ExpiresAt (and when the task closes).
+type RevealedContact struct {
+	Phone     string    `json:"phone"`
+	Name      string    `json:"name"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// CallbackService is the dispatcher side of callback tasks and the
+// courier's number reveal. Every change publishes the task's view to the
+// assigned courier's pull feed and queues a wake-up for their devices in
+// the same transaction.
+type CallbackService interface {
+	// CreateCallback creates an open task. Errors: invalid_request (a
+	// field), unprocessable (courier_id not a courier, complaint_id
+	// unknown).
+	CreateCallback(ctx context.Context, p Principal, req *NewCallback) (*CallbackTask, error)
+	// Callback returns one task, or not_found.
+	Callback(ctx context.Context, id string) (*CallbackTask, error)
+	// ListCallbacks lists tasks oldest first; a malformed cursor or
+	// filter → invalid_request.
+	ListCallbacks(ctx context.Context, f CallbackFilter) (*CallbackList, error)
+	// UpdateCallback cancels, reassigns or marks reviewed. Errors:
+	// not_found, invalid_request, conflict (stale version, or the task
+	// is not open), unprocessable (new courier not a courier).
+	UpdateCallback(ctx context.Context, p Principal, id string, patch *CallbackPatch) (*CallbackTask, error)
+	// RevealContact returns the unmasked contact to the assigned courier
+	// while the task is open, and audits it (actor, device, IP, task).
+	// Errors: forbidden (not a courier), not_found (not the caller's
+	// task, or its data purged), conflict (task closed), rate_limited
+	// as *RetryAfterError (over Settings.RevealsPerHour).
+	RevealContact(ctx context.Context, p Principal, id string) (*RevealedContact, error)
+}
+
+// PurgeReport counts what a personal-data purge erased (or, in a dry run,
+// would erase). It never carries the data itself.
+type PurgeReport struct {
+	DryRun bool `json:"dry_run"`
+	// Cutoff: records of parcels whose last event is before it are
+	// purged.
+	Cutoff time.Time `json:"cutoff"`
+	// Counts by kind: "pickups" (sender and recipient), "complaints"
+	// (customer), "callback_tasks" (contact), "callback_notes" (free-text
+	// notes of callback outcomes), "feed_entries" (masked contact in
+	// couriers' pull feeds).
+	Counts map[string]int `json:"counts"`
+}
+
+// Purger erases customer personal data past Settings.PIIRetention after
+// the parcel's last event, keeping money and audit records.
+type Purger interface {
+	// PurgePII erases (or with dryRun only counts) and audits the purge.
+	PurgePII(ctx context.Context, p Principal, dryRun bool) (*PurgeReport, error)
+}

@@ -1,0 +1,232 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// Complaint statuses, in the only order a complaint may move through them.
+const (
+	ComplaintReceived = "received"
+	ComplaintVerified = "verified"
+	ComplaintHandled  = "handled"
+	ComplaintClosed   = "closed"
+)
+
+// Channels a complaint arrives by.
+const (
+	ChannelPhone   = "phone"
+	ChannelWeb     = "web"
+	ChannelWeChat  = "wechat"
+	ChannelCourier = "courier"
+)
+
+// ChangeComplaint is the change type that carries a complaint about a
+// courier (a ComplaintChange) in their pull feed, published when it is
+// made and at every transition; a closed one tells the device to drop it.
+const ChangeComplaint = "complaint"
+
+// Audit actions of complaints.
+const (
+	ActionComplaintCreate     = "complaint.create"
+	ActionComplaintTransition = "complaint.transition"
+	ActionComplaintExempt     = "complaint.exempt"
+)
+
+// NextComplaintStatus returns the one status a complaint in status may
+// move to, or "" when it may not move (closed, or unknown).
+func NextComplaintStatus(status string) string {
+	switch status {
+	case ComplaintReceived:
+		return ComplaintVerified
+	case ComplaintVerified:
+		return ComplaintHandled
+	case ComplaintHandled:
+		return ComplaintClosed
+	}
+	return ""
+}
+
+// ComplaintDeadline returns due_by: received + s.ComplaintDue.
+func ComplaintDeadline(received time.Time, s Settings) time.Time {
+	return received.Add(s.ComplaintDue)
+}
+
+// ComplaintClock says where a complaint stands against its deadline at now:
+// at_risk while open from received + ComplaintAtRisk until due_by; breached
+// once (the closing time, or now while open) is after due_by, so a late
+// close stays breached.
+func ComplaintClock(received time.Time, closedAt *time.Time, now time.Time, s Settings) (atRisk, breached bool) {
+	due := ComplaintDeadline(received, s)
+	end := now
+	if closedAt != nil {
+		end = *closedAt
+	}
+	breached = end.After(due)
+	atRisk = closedAt == nil && !now.Before(received.Add(s.ComplaintAtRisk)) && now.Before(due)
+	return atRisk, breached
+}
+
+// ComplaintStep is one transition in a complaint's history.
+type ComplaintStep struct {
+	To   string    `json:"to"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+	Note string    `json:"note"`
+	// ExemptCourier is set when the step changed the courier-fault
+	// exemption.
+	ExemptCourier *bool `json:"exempt_courier,omitempty"`
+}
+
+// Complaint is the complaint view of PROTOCOL.md: customer data masked,
+// history of transitions only (not the creation).
+type Complaint struct {
+	ComplaintID string            `json:"complaint_id"`
+	Category    string            `json:"category"`
+	Description string            `json:"description"`
+	Channel     string            `json:"channel"`
+	Status      string            `json:"status"`
+	ReceivedAt  time.Time         `json:"received_at"`
+	DueBy       time.Time         `json:"due_by"`
+	AtRisk      bool              `json:"at_risk"`
+	Breached    bool              `json:"breached"`
+	CourierID   string            `json:"courier_id,omitempty"`
+	Waybill     string            `json:"waybill,omitempty"`
+	Customer    syncproto.Contact `json:"customer"`
+	History     []ComplaintStep   `json:"history"`
+	Exempted    bool              `json:"exempted"`
+	ClosedAt    *time.Time        `json:"closed_at,omitempty"`
+	CreatedBy   string            `json:"created_by"`
+	CreatedAt   time.Time         `json:"created_at"`
+	// CallbackIDs are the callback tasks made from this complaint.
+	CallbackIDs []string `json:"callback_ids"`
+}
+
+// ComplaintChange is the data of a "complaint" change in a courier's feed:
+// what the handheld needs to show the complaint offline. at_risk_from and
+// due_by let it work out the deadline state without the server.
+type ComplaintChange struct {
+	ComplaintID string            `json:"complaint_id"`
+	Category    string            `json:"category"`
+	Description string            `json:"description"`
+	Status      string            `json:"status"`
+	ReceivedAt  time.Time         `json:"received_at"`
+	AtRiskFrom  time.Time         `json:"at_risk_from"`
+	DueBy       time.Time         `json:"due_by"`
+	Waybill     string            `json:"waybill,omitempty"`
+	Customer    syncproto.Contact `json:"customer"`
+	Exempted    bool              `json:"exempted"`
+	ClosedAt    *time.Time        `json:"closed_at,omitempty"`
+	Version     int64             `json:"version"`
+}
+
+// NewComplaint is the body of POST /v1/complaints. CourierID names the
+// courier concerned; without it, the courier who picked up the waybill.
+type NewComplaint struct {
+	Category    string             `json:"category"`
+	Description string             `json:"description"`
+	Customer    syncproto.Customer `json:"customer"`
+	ReceivedAt  string             `json:"received_at"`
+	Channel     string             `json:"channel"`
+	Waybill     string             `json:"waybill,omitempty"`
+	CourierID   string             `json:"courier_id,omitempty"`
+}
+
+// Check validates r as the complaint op's payload is validated, plus the
+// channel, and returns the payload and received_at. A received_at more than
+// skew in the future is refused.
+func (r *NewComplaint) Check(now time.Time, skew time.Duration) (*syncproto.Complaint, time.Time, error) {
+	switch r.Channel {
+	case ChannelPhone, ChannelWeb, ChannelWeChat, ChannelCourier:
+	default:
+		return nil, time.Time{}, Invalid("channel: one of phone, web, wechat, courier")
+	}
+	if r.CourierID != "" && !ValidRecordID(r.CourierID) {
+		return nil, time.Time{}, Invalid("courier_id: 1–64 of [A-Za-z0-9_-]")
+	}
+	raw, err := json.Marshal(syncproto.Complaint{Category: r.Category, Description: r.Description,
+		Customer: r.Customer, ReceivedAt: r.ReceivedAt, Waybill: r.Waybill})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	p, perr := syncproto.DecodePayload(syncproto.KindComplaint, raw)
+	if perr != nil {
+		return nil, time.Time{}, Invalid(perr.Message)
+	}
+	received, _ := syncproto.ParseOpTime(r.ReceivedAt)
+	if received.After(now.Add(skew)) {
+		return nil, time.Time{}, Invalid("received_at: in the future")
+	}
+	return p.(*syncproto.Complaint), received, nil
+}
+
+// ComplaintTransition is the body of POST /v1/complaints/{id}/transition.
+type ComplaintTransition struct {
+	To            string `json:"to"`
+	Note          string `json:"note"`
+	ExemptCourier *bool  `json:"exempt_courier,omitempty"`
+}
+
+// Check validates the request's shape (not whether the step is allowed).
+func (r *ComplaintTransition) Check() error {
+	switch r.To {
+	case ComplaintReceived, ComplaintVerified, ComplaintHandled, ComplaintClosed:
+	default:
+		return Invalid("to: one of verified, handled, closed")
+	}
+	if !utf8.ValidString(r.Note) || utf8.RuneCountInString(r.Note) > syncproto.MaxTextRunes {
+		return Invalid("note: valid UTF-8, at most 2000 characters")
+	}
+	return nil
+}
+
+// ComplaintFilter selects complaints. Overdue: not closed and past due_by;
+// AtRisk: not closed and at risk now.
+type ComplaintFilter struct {
+	Status    string
+	Overdue   bool
+	AtRisk    bool
+	CourierID string
+	Cursor    string
+	Limit     int
+}
+
+// Check validates the filter.
+func (f *ComplaintFilter) Check() error {
+	switch f.Status {
+	case "", ComplaintReceived, ComplaintVerified, ComplaintHandled, ComplaintClosed:
+	default:
+		return Invalid("status: one of received, verified, handled, closed")
+	}
+	if (f.Overdue || f.AtRisk) && f.Status == ComplaintClosed {
+		return Invalid("overdue, at_risk: only open complaints can be overdue or at risk")
+	}
+	return nil
+}
+
+// ComplaintList is the body of GET /v1/complaints, sorted by due_by.
+type ComplaintList struct {
+	Complaints []Complaint `json:"complaints"`
+	Cursor     string      `json:"cursor"`
+	HasMore    bool        `json:"has_more"`
+}
+
+// ComplaintService runs the complaint workflow.
+type ComplaintService interface {
+	// CreateComplaint records a complaint taken by a dispatcher. A
+	// malformed request → invalid_request; a courier_id that is not a
+	// courier → unprocessable.
+	CreateComplaint(ctx context.Context, p Principal, r *NewComplaint) (*Complaint, error)
+	// Complaint returns one complaint; unknown → not_found.
+	Complaint(ctx context.Context, id string) (*Complaint, error)
+	// ListComplaints lists complaints sorted by due_by; a malformed
+	// cursor or filter → invalid_request.
+	ListComplaints(ctx context.Context, f ComplaintFilter) (*ComplaintList, error)
+	// TransitionComplaint moves a complaint one step on. Unknown →
+	// not_found; any step but the next one → conflict.
+	TransitionComplaint(ctx context.Context, p Principal, id string, r *ComplaintTransition) (*Complaint, error)
+}

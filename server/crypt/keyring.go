@@ -1,0 +1,188 @@
+package crypt
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Keyring holds the data keys: the newest seals, any opens.
+type Keyring struct {
+	current byte
+	aeads   map[byte]cipher.AEAD
+	index   []byte
+}
+
+// keyFile is the on-disk form: hex keys by id, the current id, and the
+// HMAC key for lookups.
+type keyFile struct {
+	Current int               `json:"current"`
+	Keys    map[string]string `json:"keys"`
+	Index   string            `json:"index_key"`
+}
+
+// version is the first byte of every sealed value.
+const version = 1
+
+// ErrCorrupt is returned for a sealed value that does not open.
+var ErrCorrupt = errors.New("crypt: sealed value does not open")
+
+// LoadOrCreate reads the key file at path, or creates one (mode 0600) with a
+// fresh key when it does not exist.
+func LoadOrCreate(path string) (*Keyring, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		kf := keyFile{Current: 1, Keys: map[string]string{"1": randomHex(32)}, Index: randomHex(32)}
+		if err := write(path, &kf); err != nil {
+			return nil, err
+		}
+		return fromFile(&kf)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("crypt: %w", err)
+	}
+	var kf keyFile
+	if err := json.Unmarshal(data, &kf); err != nil {
+		return nil, fmt.Errorf("crypt: %s: %w", path, err)
+	}
+	return fromFile(&kf)
+}
+
+// Rotate adds a new key to the file at path and makes it current; values
+// sealed before stay readable.
+func Rotate(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var kf keyFile
+	if err := json.Unmarshal(data, &kf); err != nil {
+		return err
+	}
+	if kf.Current >= 255 {
+		return errors.New("crypt: no key ids left")
+	}
+	kf.Current++
+	kf.Keys[fmt.Sprint(kf.Current)] = randomHex(32)
+	return write(path, &kf)
+}
+
+func fromFile(kf *keyFile) (*Keyring, error) {
+	k := &Keyring{current: byte(kf.Current), aeads: map[byte]cipher.AEAD{}}
+	for id, hexKey := range kf.Keys {
+		var n int
+		if _, err := fmt.Sscan(id, &n); err != nil || n < 1 || n > 255 {
+			return nil, fmt.Errorf("crypt: bad key id %q", id)
+		}
+		key, err := hex.DecodeString(hexKey)
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("crypt: key %s is not 32 hex bytes", id)
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		k.aeads[byte(n)] = aead
+	}
+	if _, ok := k.aeads[k.current]; !ok {
+		return nil, errors.New("crypt: the current key is missing")
+	}
+	idx, err := hex.DecodeString(kf.Index)
+	if err != nil || len(idx) < 32 {
+		return nil, errors.New("crypt: index key must be at least 32 hex bytes")
+	}
+	k.index = idx
+	return k, nil
+}
+
+// Seal implements server.PIICipher: version ‖ key id ‖ nonce ‖ ciphertext.
+func (k *Keyring) Seal(plain []byte) ([]byte, error) {
+	aead := k.aeads[k.current]
+	out := make([]byte, 2+aead.NonceSize(), 2+aead.NonceSize()+len(plain)+aead.Overhead())
+	out[0], out[1] = version, k.current
+	if _, err := rand.Read(out[2:]); err != nil {
+		return nil, err
+	}
+	return aead.Seal(out, out[2:], plain, out[:2]), nil
+}
+
+// Open implements server.PIICipher.
+func (k *Keyring) Open(sealed []byte) ([]byte, error) {
+	if len(sealed) < 2 || sealed[0] != version {
+		return nil, ErrCorrupt
+	}
+	aead, ok := k.aeads[sealed[1]]
+	if !ok || len(sealed) < 2+aead.NonceSize() {
+		return nil, ErrCorrupt
+	}
+	n := 2 + aead.NonceSize()
+	plain, err := aead.Open(nil, sealed[2:n], sealed[n:], sealed[:2])
+	if err != nil {
+		return nil, ErrCorrupt
+	}
+	return plain, nil
+}
+
+// Index implements server.PIICipher.
+func (k *Keyring) Index(value string) []byte {
+	m := hmac.New(sha256.New, k.index)
+	m.Write([]byte(value))
+	return m.Sum(nil)
+}
+
+func write(path string, kf *keyFile) error {
+	data, err := json.MarshalIndent(kf, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// Ephemeral returns a keyring that lives only in memory: for tests and
+// throw-away stores. Data it sealed cannot be read after the process ends.
+func Ephemeral() *Keyring {
+	k, err := fromFile(&keyFile{Current: 1, Keys: map[string]string{"1": randomHex(32)}, Index: randomHex(32)})
+	if err != nil {
+		panic(err)
+	}
+	return k
+}

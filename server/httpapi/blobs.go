@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Upload headers (tus-style, PROTOCOL.md "Photos and other blobs").
+const (
+	headerUploadOffset   = "Upload-Offset"
+	headerUploadLength   = "Upload-Length"
+	headerUploadComplete = "Upload-Complete"
+	mimeOffsetStream     = "application/offset+octet-stream"
+)
+
+// bodyStream returns the request body as a stream: large bodies are not
+// buffered (StreamRequestBody), and BodyLimit does not apply to them, so
+// every reader of it sets its own limit.
+func bodyStream(c *fiber.Ctx) io.Reader {
+	if s := c.Context().RequestBodyStream(); s != nil {
+		return s
+	}
+	return bytes.NewReader(c.Body())
+}
+
+// maxDrain is how much of a refused body is read so the client gets the
+// answer on a live connection; past it the connection is closed instead.
+const maxDrain = 1 << 20
+
+// discard reads what is left of a body, up to max bytes; when more remains
+// the connection is closed after the answer, so the unread bytes are not
+// taken for the next request.
+func discard(c *fiber.Ctx, body io.Reader, max int64) {
+	n, _ := io.Copy(io.Discard, io.LimitReader(body, max+1))
+	if n > max {
+		c.Context().SetConnectionClose()
+	}
+}
+
+func (h *handler) putBlob(c *fiber.Ctx) error {
+	size := int64(c.Request().Header.ContentLength())
+	if size > server.MaxBlobBytes {
+		return syncproto.Errorf(syncproto.CodePayloadTooLarge, "a photo may be at most 20 MiB")
+	}
+	body := bodyStream(c)
+	header := make([]byte, h.Blobs.Inspector.SniffNeed())
+	n, err := io.ReadFull(body, header)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return server.Invalid("body: could not be read")
+	}
+	created, err := h.Blobs.Put(c.UserContext(), principal(c), c.Params("sha256"), size, header[:n], body)
+	if err != nil {
+		discard(c, body, maxDrain)
+		return err
+	}
+	if !created {
+		// Already stored: read the rest so the client sees the answer
+		// instead of a reset (a handheld asks with HEAD first).
+		discard(c, body, server.MaxBlobBytes)
+		return c.SendStatus(fiber.StatusOK)
+	}
+	return c.SendStatus(fiber.StatusCreated)
+}
+
+func (h *handler) headBlob(c *fiber.Ctx) error {
+	offset, complete, err := h.Blobs.Status(c.UserContext(), c.Params("sha256"))
+	if err != nil {
+		return err
+	}
+	c.Set(headerUploadOffset, strconv.FormatInt(offset, 10))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if complete {
+		c.Set(headerUploadComplete, "?1")
+	}
+	return c.SendStatus(fiber.StatusOK)
+}
+
+func (h *handler) patchBlob(c *fiber.Ctx) error {
+	if string(c.Request().Header.ContentType()) != mimeOffsetStream {
+		c.Context().SetConnectionClose()
+		return syncproto.Errorf(syncproto.CodeUnsupportedMediaType, "Content-Type: must be %s", mimeOffsetStream)
+	}
+	offset, err1 := strconv.ParseInt(c.Get(headerUploadOffset), 10, 64)
+	total, err2 := strconv.ParseInt(c.Get(headerUploadLength), 10, 64)
+	if err1 != nil || err2 != nil || offset < 0 || total <= 0 {
+		c.Context().SetConnectionClose()
+		return server.Invalid("Upload-Offset and Upload-Length: required, whole numbers of bytes")
+	}
+	body := bodyStream(c)
+	next, complete, err := h.Blobs.Patch(c.UserContext(), principal(c), c.Params("sha256"), offset, total, body)
+	var oe *server.OffsetError
+	if errors.As(err, &oe) {
+		c.Set(headerUploadOffset, strconv.FormatInt(oe.Offset, 10))
+	}
+	if err != nil {
+		discard(c, body, maxDrain)
+		return err
+	}
+	c.Set(headerUploadOffset, strconv.FormatInt(next, 10))
+	if complete {
+		c.Set(headerUploadComplete, "?1")
+		return c.SendStatus(fiber.StatusCreated)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// getBlob serves one variant of a blob; variant comes from the route.
+func (h *handler) getBlob(variant string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		rc, size, meta, err := h.Blobs.Open(c.UserContext(), principal(c), c.Params("sha256"), variant)
+		if errors.Is(err, server.ErrBlobPending) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(server.RetryAfterSeconds))
+			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"state": server.BlobPending})
+		}
+		if err != nil {
+			return err
+		}
+		ctype := "image/jpeg"
+		if variant == server.VariantOriginal && meta.ContentType != "" {
+			ctype = meta.ContentType
+		}
+		c.Set(fiber.HeaderContentType, ctype)
+		c.Set(fiber.HeaderCacheControl, "private, max-age=31536000, immutable")
+		c.Set(fiber.HeaderETag, `"`+meta.Digest+"-"+variant+`"`)
+		return c.SendStream(rc, int(size))
+	}
+}
