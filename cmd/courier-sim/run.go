@@ -97,9 +97,11 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 		s.SyncFails += c.syncFails
 	}
 	if cfg.ServerPID > 0 {
-		if s.PeakRSS, err = peakRSS(cfg.ServerPID); err != nil {
-			fmt.Fprintln(stderr, "courier-sim: server peak RSS:", err)
+		rss, rerr := peakRSS(cfg.ServerPID)
+		if rerr != nil {
+			fmt.Fprintln(stderr, "courier-sim: server peak RSS:", rerr)
 		}
+		s.PeakRSS = rss
 	}
 	s.CheckTime = time.Since(checkStart)
 	s.Wall = time.Since(start)

@@ -83,6 +83,7 @@ func appendChange(tx *bbolt.Tx, courierID, typ string, data any) error {
 	if err != nil {
 		return err
 	}
+	feed.FillPercent = appendFill
 	seq, err := feed.NextSequence()
 	if err != nil {
 		return err

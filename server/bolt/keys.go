@@ -46,6 +46,11 @@ var (
 // schemaVersion is the layout version written into meta.
 const schemaVersion = 1
 
+// appendFill is the page fill of buckets whose keys only grow (sequences,
+// time-ordered ids): bbolt's default of one half leaves such pages half
+// empty forever, doubling the file.
+const appendFill = 0.95
+
 // u64 encodes v as an 8-byte big-endian key, which sorts in numeric order.
 func u64(v uint64) []byte {
 	b := make([]byte, 8)

@@ -124,6 +124,7 @@ type applier struct {
 // its result stored with an audit entry, all in the caller's transaction.
 func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 	ops := a.tx.Bucket(bucketOps)
+	ops.FillPercent = appendFill // UUIDv7 op ids arrive in order
 	if v := ops.Get(po.key); v != nil {
 		var prev opRecord
 		if err := json.Unmarshal(v, &prev); err != nil {
@@ -160,6 +161,7 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 		return syncproto.PushResult{}, err
 	}
 	audit := a.tx.Bucket(bucketAuditOps)
+	audit.FillPercent = appendFill
 	seq, err := audit.NextSequence()
 	if err != nil {
 		return syncproto.PushResult{}, err
