@@ -51,6 +51,9 @@ func (t *LoginThrottle) Fail(username string, now time.Time) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.state == nil {
+		t.state = map[string]*loginFailures{}
+	}
 	if len(t.state) > 100_000 {
 		t.prune(now)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -128,16 +127,32 @@ func (d *DB) Close() error {
 // Ready reports whether the store takes writes.
 func (d *DB) Ready() bool { return d.cm.running() }
 
-// Backup writes a consistent copy of the whole file to w while writers go
-// on, and returns the number of bytes written.
-func (d *DB) Backup(w io.Writer) (int64, error) {
-	var n int64
+// Backup writes a consistent copy of the whole store to path while writers
+// go on. The copy gets a fresh feed epoch: a store restored from it refuses
+// every pull cursor of the live one (cursor_expired) rather than letting a
+// device skip changes the restored store numbers anew.
+func (d *DB) Backup(path string) error {
 	err := d.db.View(func(tx *bbolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
+		return tx.CopyFile(path, 0o600)
 	})
-	return n, err
+	if err != nil {
+		return err
+	}
+	cp, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	err = cp.Update(func(tx *bbolt.Tx) error {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyEpoch, b[:])
+	})
+	if cerr := cp.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Check runs bbolt's consistency check and returns the first problem found.

@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -14,34 +15,42 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-// A pull cursor is base64url(epoch ‖ last seq): the epoch is made when the
-// store file is created, so a cursor from another (restored, replaced) store
-// is refused with cursor_expired instead of skipping changes.
-func (d *DB) encodeCursor(seq uint64) string {
-	var b [16]byte
+// A pull cursor is base64url(epoch ‖ courier tag ‖ last seq). The epoch is
+// made when the store file is created (and afresh in every backup copy),
+// so a cursor from another, restored or replaced store is refused with
+// cursor_expired instead of skipping changes; the courier tag does the same
+// for a handheld that changes hands.
+func (d *DB) encodeCursor(userID string, seq uint64) string {
+	var b [20]byte
 	binary.BigEndian.PutUint64(b[:8], d.epoch)
-	binary.BigEndian.PutUint64(b[8:], seq)
+	copy(b[8:12], courierTag(userID))
+	binary.BigEndian.PutUint64(b[12:], seq)
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func (d *DB) decodeCursor(s string) (uint64, error) {
+func (d *DB) decodeCursor(userID, s string) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 16 {
+	if err != nil || len(b) != 20 {
 		return 0, server.Invalid("cursor: malformed")
 	}
-	if binary.BigEndian.Uint64(b[:8]) != d.epoch {
+	if binary.BigEndian.Uint64(b[:8]) != d.epoch || !bytes.Equal(b[8:12], courierTag(userID)) {
 		return 0, server.ErrCursorExpired
 	}
-	return binary.BigEndian.Uint64(b[8:]), nil
+	return binary.BigEndian.Uint64(b[12:]), nil
+}
+
+func courierTag(userID string) []byte {
+	h := sha256.Sum256([]byte(userID))
+	return h[:4]
 }
 
 // Pull implements server.SyncService. Only couriers have feeds; other
 // roles get an empty one.
 func (d *DB) Pull(ctx context.Context, p server.Principal, cursor string, limit int) (*syncproto.PullResponse, error) {
-	after, err := d.decodeCursor(cursor)
+	after, err := d.decodeCursor(p.UserID, cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +82,7 @@ func (d *DB) Pull(ctx context.Context, p server.Principal, cursor string, limit 
 	if err != nil {
 		return nil, err
 	}
-	resp.Cursor = d.encodeCursor(last)
+	resp.Cursor = d.encodeCursor(p.UserID, last)
 	return resp, nil
 }
 

@@ -32,8 +32,8 @@ type Config struct {
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
-	// Backup writes a consistent copy of the store to w.
-	Backup func(w io.Writer) (int64, error)
+	// Backup writes a consistent copy of the store to a file.
+	Backup func(path string) error
 	// OpenAPI is the OpenAPI document served at /v1/openapi.json.
 	OpenAPI []byte
 	// LoginPerIPPerMinute caps login and refresh attempts from one
@@ -127,6 +127,9 @@ func decode(c *fiber.Ctx, v any) error {
 	body := c.Body
 	switch n := c.Request().Header.ContentLength(); {
 	case n > max:
+		// Read (a bounded amount of) the body first: answering and closing
+		// with it unread makes the device see a reset, not this 413.
+		discard(c, bodyStream(c), 2*max)
 		return tooLarge
 	case n < 0: // chunked: read at most max+1 bytes
 		b, err := io.ReadAll(io.LimitReader(bodyStream(c), max+1))

@@ -46,6 +46,7 @@ func discard(c *fiber.Ctx, body io.Reader, max int64) {
 func (h *handler) putBlob(c *fiber.Ctx) error {
 	size := int64(c.Request().Header.ContentLength())
 	if size > server.MaxBlobBytes {
+		c.Context().SetConnectionClose() // not worth reading 20 MiB to refuse it
 		return syncproto.Errorf(syncproto.CodePayloadTooLarge, "a photo may be at most 20 MiB")
 	}
 	body := bodyStream(c)

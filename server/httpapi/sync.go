@@ -1,8 +1,8 @@
 package httpapi
 
 import (
-	"bufio"
 	"os"
+	"path/filepath"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
@@ -70,25 +70,26 @@ func (h *handler) auditEvents(c *fiber.Ctx) error {
 // backup copies the store into a temporary file first, so the read
 // transaction lasts as long as a local copy, not as long as a slow client.
 func (h *handler) backup(c *fiber.Ctx) error {
-	f, err := os.CreateTemp("", "courierd-backup-*.db")
+	dir, err := os.MkdirTemp("", "courierd-backup-")
 	if err != nil {
 		return err
 	}
-	os.Remove(f.Name())
-	_, err = h.Backup(f)
-	if err == nil {
-		_, err = f.Seek(0, 0)
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "courier.db")
+	if err := h.Backup(path); err != nil {
+		return err
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	os.Remove(path) // the open file stays readable until closed
+	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="courier.db"`)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer f.Close()
-		w.ReadFrom(f)
-		w.Flush()
-	})
-	return nil
+	return c.SendStream(f, int(st.Size()))
 }
