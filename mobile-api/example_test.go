@@ -47,3 +47,37 @@ func Example() {
 	st, _ := ob.Status()
 	fmt.Println("pending:", st.Pending, "rejected:", st.Rejected)
 }
+
+// A courier photographs a damaged parcel. The report goes out with the next
+// Sync whether or not the photo has been uploaded; the photo follows in
+// resumable chunks, on this Sync or a later one.
+func ExampleOutbox_AttachPhoto() {
+	ob, err := mobileapi.Open("/data/app/outbox.db", &mobileapi.Options{ServerURL: "http://127.0.0.1:8080", DeviceID: "handheld-0042"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ob.Close()
+
+	digest, err := ob.AttachPhoto("/data/app/camera/IMG_0001.jpg")
+	if errors.Is(err, mobileapi.ErrPhotoFormat) {
+		fmt.Println("take the photo again as JPEG or PNG")
+		return
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := ob.RecordDamageReport(&mobileapi.DamageReport{
+		Waybill: "SF1234567890", Stage: "delivery", Severity: "major",
+		Description: "box crushed on one side", Photos: []string{digest},
+	}); err != nil {
+		log.Fatal(err)
+	}
+	_ = ob.Sync(context.Background()) // pushes the report, then uploads the photo
+
+	photos, _ := ob.Photos()
+	for _, p := range photos {
+		if p.State == mobileapi.PhotoFailed {
+			fmt.Println("photo refused:", p.Code, p.Message)
+		}
+	}
+}

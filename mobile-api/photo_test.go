@@ -143,6 +143,7 @@ func mustPhotos(t *testing.T, o *Outbox) []*PhotoStatus {
 }
 
 func TestAttachPhoto(t *testing.T) {
+	t.Parallel()
 	t.Run("a photo is queued durably: it survives Close and Open, and its digest is that of the copied bytes", func(t *testing.T) {
 		path := tempDB(t)
 		o, _ := openTest(t, path, testOptions(nil))
@@ -183,7 +184,7 @@ func TestAttachPhoto(t *testing.T) {
 
 	t.Run("with PhotoMaxPixels 0 a large photo is kept byte for byte", func(t *testing.T) {
 		_, o, _ := withConfig(t, syncproto.Config{PhotoMaxPixels: 0, JPEGQuality: 40})
-		orig := photoJPEG(t, 2000, 1500, 6)
+		orig := photoJPEG(t, 1200, 900, 6)
 		digest, err := o.AttachPhoto(writeFile(t, "big.jpg", orig))
 		if err != nil {
 			t.Fatalf("AttachPhoto: %v", err)

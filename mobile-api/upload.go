@@ -2,20 +2,13 @@ package mobileapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-
-	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // Resumable upload headers (PROTOCOL.md "Photos and other blobs").
@@ -25,10 +18,6 @@ const (
 	headerUploadComplete = "Upload-Complete"
 	mimeOffsetStream     = "application/offset+octet-stream"
 )
-
-// staleTempAge is how old a leftover temporary photo file (from an
-// AttachPhoto that died mid-write) must be before a pass deletes it.
-const staleTempAge = time.Hour
 
 // UploadPhotos uploads the photos waiting in the blob queue, one by one,
 // oldest first, each in chunks of Config.UploadChunkBytes (default 256
@@ -139,12 +128,12 @@ func (o *Outbox) uploadPass(ctx context.Context) error {
 
 // upload is the state of one photo's upload within a pass.
 type upload struct {
-	o    *Outbox
-	rec  *photoRecord
-	path string
-	s    *session
-	file *os.File
-	buf  []byte
+	o     *Outbox
+	rec   *photoRecord
+	path  string
+	s     *session
+	file  *os.File
+	chunk int64 // bytes per PATCH
 
 	offset    int64 // the server's offset as last learned; -1: ask with HEAD
 	held      int64 // the most the server was seen to hold; growth is progress
@@ -216,8 +205,10 @@ func (u *upload) patch(ctx context.Context) (bool, error) {
 	if lost, err := u.openFile(); lost || err != nil {
 		return lost, err
 	}
-	n := min(int64(len(u.buf)), u.rec.Size-u.offset)
-	if _, err := u.file.ReadAt(u.buf[:n], u.offset); err != nil {
+	// A fresh buffer per request: the transport may still be reading the
+	// body of a request the server answered early (a 409 before the body).
+	chunk := make([]byte, min(u.chunk, u.rec.Size-u.offset))
+	if _, err := u.file.ReadAt(chunk, u.offset); err != nil {
 		return false, fmt.Errorf("mobileapi: read photo: %w", err)
 	}
 	h := make(http.Header)
@@ -225,7 +216,7 @@ func (u *upload) patch(ctx context.Context) (bool, error) {
 	h.Set(headerUploadOffset, strconv.FormatInt(u.offset, 10))
 	h.Set(headerUploadLength, strconv.FormatInt(u.rec.Size, 10))
 	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
-	resp, err := u.o.api.do(actx, request{method: http.MethodPatch, path: u.path, body: u.buf[:n], token: u.s.Access, header: h})
+	resp, err := u.o.api.do(actx, request{method: http.MethodPatch, path: u.path, body: chunk, token: u.s.Access, header: h})
 	cancel()
 	if ctx.Err() != nil {
 		return false, u.o.ctxErr(ctx)
@@ -360,8 +351,7 @@ func (u *upload) openFile() (lost bool, err error) {
 		f.Close()
 		return true, u.o.notePhotoFailed(u.rec.Digest, codeLocalChanged, "the local copy of the photo changed; attach it again")
 	}
-	u.file = f
-	u.buf = make([]byte, min(u.o.chunkBytes(), u.rec.Size))
+	u.file, u.chunk = f, u.o.chunkBytes()
 	return false, nil
 }
 
@@ -385,159 +375,4 @@ func (o *Outbox) chunkBytes() int64 {
 		return DefaultUploadChunkBytes
 	}
 	return min(max(c.UploadChunkBytes, minChunkBytes), maxPhotoBytes)
-}
-
-// nextPhoto returns the queued, not failed photo earliest in upload order
-// that this pass has not tried yet; nil when there is none.
-func (o *Outbox) nextPhoto(tried map[string]bool) (*photoRecord, error) {
-	var best *photoRecord
-	err := o.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPhotos).ForEach(func(k, v []byte) error {
-			if tried[string(k)] {
-				return nil
-			}
-			r := new(photoRecord)
-			if err := json.Unmarshal(v, r); err != nil {
-				return fmt.Errorf("mobileapi: stored photo record is corrupt: %w", err)
-			}
-			if r.State != PhotoFailed && (best == nil || r.Turn < best.Turn) {
-				best = r
-			}
-			return nil
-		})
-	})
-	return best, err
-}
-
-// changePhoto rewrites the queued record of digest with fn, in one
-// transaction; a digest no longer queued is left alone.
-func (o *Outbox) changePhoto(digest string, fn func(b *bolt.Bucket, r *photoRecord) error) error {
-	return o.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPhotos)
-		v := b.Get([]byte(digest))
-		if v == nil {
-			return nil
-		}
-		r := new(photoRecord)
-		if err := json.Unmarshal(v, r); err != nil {
-			return err
-		}
-		if err := fn(b, r); err != nil {
-			return err
-		}
-		return putRecord(b, r)
-	})
-}
-
-// notePhotoSent records how much of a photo the server holds.
-func (o *Outbox) notePhotoSent(digest string, sent int64) error {
-	return o.changePhoto(digest, func(_ *bolt.Bucket, r *photoRecord) error {
-		if r.State != PhotoFailed {
-			r.Sent, r.State = sent, stateFor(sent)
-		}
-		return nil
-	})
-}
-
-// notePhotoFailed fails a photo for good with a code and message.
-func (o *Outbox) notePhotoFailed(digest, code, message string) error {
-	return o.changePhoto(digest, func(_ *bolt.Bucket, r *photoRecord) error {
-		r.State, r.Code, r.Message = PhotoFailed, code, message
-		return nil
-	})
-}
-
-// deferPhoto moves a photo to the back of the upload queue.
-func (o *Outbox) deferPhoto(digest string) error {
-	return o.changePhoto(digest, func(b *bolt.Bucket, r *photoRecord) error {
-		turn, err := b.NextSequence()
-		r.Turn = turn
-		return err
-	})
-}
-
-// notePhotoUploaded moves a photo from the queue to the uploaded bucket in
-// one transaction, then deletes its local copy. A crash between the two
-// leaves a stray copy that the next pass deletes (sweepPhotos).
-func (o *Outbox) notePhotoUploaded(digest string) error {
-	now := o.cfg.now().Format(recordedAtLayout)
-	err := o.update(func(tx *bolt.Tx) error {
-		key := []byte(digest)
-		b := tx.Bucket(bucketPhotos)
-		v := b.Get(key)
-		if v == nil {
-			return nil
-		}
-		r := new(photoRecord)
-		if err := json.Unmarshal(v, r); err != nil {
-			return err
-		}
-		r.State, r.Sent, r.Code, r.Message, r.UploadedAt = PhotoUploaded, r.Size, "", "", now
-		if err := putRecord(tx.Bucket(bucketUploaded), r); err != nil {
-			return err
-		}
-		return b.Delete(key)
-	})
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(o.photoPath(digest)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("mobileapi: delete uploaded photo: %w", err)
-	}
-	return nil
-}
-
-// notePhotoError keeps the failure of an upload pass for Status, or clears
-// it; the file is written only when the value changes.
-func (o *Outbox) notePhotoError(err error) {
-	var text string
-	if err != nil {
-		text = err.Error()
-	}
-	var cur string
-	if o.view(func(tx *bolt.Tx) error {
-		cur = string(tx.Bucket(bucketMeta).Get(keyLastPhotoError))
-		return nil
-	}) != nil || cur == text {
-		return
-	}
-	_ = o.update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if text == "" {
-			return meta.Delete(keyLastPhotoError)
-		}
-		return meta.Put(keyLastPhotoError, []byte(text))
-	})
-}
-
-// sweepPhotos deletes local copies that are no longer needed: those of
-// uploaded photos (left by a crash just after the upload was recorded) and
-// temporary files of an AttachPhoto that died mid-write. Copies of queued
-// or failed photos, and files it does not know, are kept.
-func (o *Outbox) sweepPhotos() {
-	entries, err := os.ReadDir(o.photoDir)
-	if err != nil {
-		return
-	}
-	var stray []string
-	_ = o.view(func(tx *bolt.Tx) error {
-		queued, done := tx.Bucket(bucketPhotos), tx.Bucket(bucketUploaded)
-		for _, e := range entries {
-			name := e.Name()
-			switch {
-			case syncproto.ValidDigest(name):
-				if done.Get([]byte(name)) != nil && queued.Get([]byte(name)) == nil {
-					stray = append(stray, name)
-				}
-			case strings.HasSuffix(name, ".tmp"):
-				if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTempAge {
-					stray = append(stray, name)
-				}
-			}
-		}
-		return nil
-	})
-	for _, name := range stray {
-		os.Remove(filepath.Join(o.photoDir, name))
-	}
 }

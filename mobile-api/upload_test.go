@@ -61,6 +61,7 @@ func countPrefix(reqs []string, prefix string) int {
 // offsets; the device finishes the upload having sent less than twice the
 // photo's size, and the server holds exactly the photo.
 func TestUploadResumesThroughCuts(t *testing.T) {
+	t.Parallel()
 	f := newFakeServer(t)
 	photo := noisePNG(t, 3200, 3200, 7) // 10.24 MB that does not compress
 	size := int64(len(photo))
@@ -91,6 +92,7 @@ func TestUploadResumesThroughCuts(t *testing.T) {
 }
 
 func TestUploadPhotos(t *testing.T) {
+	t.Parallel()
 	t.Run("photos never block ops: with the blob endpoint failing, the damage report goes out at once and the photo uploads on a later Sync", func(t *testing.T) {
 		f := newFakeServer(t)
 		f.set(func(f *fakeServer) { f.blobFault = func(*http.Request) int { return 500 } })
