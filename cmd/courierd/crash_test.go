@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -54,7 +55,7 @@ func runScenario(t *testing.T, sc scenario) ledgerStats {
 	defer wg.Wait()
 	ctx, cancel := context.WithCancelCause(t.Context())
 	defer cancel(nil)
-	ctx, cancelTimeout := context.WithTimeoutCause(ctx, 3*time.Minute, fmt.Errorf("scenario took longer than 3 minutes"))
+	ctx, cancelTimeout := context.WithTimeoutCause(ctx, 5*time.Minute, errors.New("scenario took longer than 5 minutes"))
 	defer cancelTimeout()
 
 	srv := newServerProc(t)

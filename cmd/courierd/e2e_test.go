@@ -320,13 +320,6 @@ func (s *serverProc) failed(gen int) error {
 	return nil
 }
 
-// unexpectedExit returns the error of a generation that exited on its own.
-func (s *serverProc) unexpectedExit() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.unexpected
-}
-
 func (s *serverProc) dumpLogs() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

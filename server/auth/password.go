@@ -1,6 +1,10 @@
 package auth
 
-import "golang.org/x/crypto/bcrypt"
+import (
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+)
 
 // Bcrypt hashes passwords with bcrypt. It implements server.PasswordHasher.
 type Bcrypt struct {
@@ -8,17 +12,30 @@ type Bcrypt struct {
 	Cost int
 }
 
-// dummyHash is compared against when a username is unknown, so a wrong
-// username takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("courier-sync-dummy"), bcrypt.DefaultCost)
+// dummyHashes are compared against when a username is unknown, so a wrong
+// username takes as long as a wrong password. One per cost, made on first
+// use (not at start-up).
+var dummyHashes sync.Map // cost → []byte
+
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("courier-sync-dummy"), cost)
+	dummyHashes.Store(cost, h)
+	return h
+}
+
+func (b Bcrypt) cost() int {
+	if b.Cost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return b.Cost
+}
 
 // Hash implements server.PasswordHasher.
 func (b Bcrypt) Hash(password string) (string, error) {
-	cost := b.Cost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), b.cost())
 	return string(h), err
 }
 
@@ -26,7 +43,7 @@ func (b Bcrypt) Hash(password string) (string, error) {
 // still costs one comparison.
 func (b Bcrypt) Compare(hash, password string) bool {
 	if hash == "" {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(b.cost()), []byte(password))
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil

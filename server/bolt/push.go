@@ -134,7 +134,9 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 			return syncproto.PushResult{OpID: po.op.OpID, Seq: po.op.Seq, Status: syncproto.StatusRejected,
 				Error: syncproto.Errorf(syncproto.CodeOpIDConflict, "op_id already used for a different op")}, nil
 		}
-		return prev.result(true), nil
+		r := prev.result(true)
+		r.OpID = po.op.OpID // echo the id as this request spelled it
+		return r, nil
 	}
 	rec := opRecord{
 		FP: po.fp, OpID: po.op.OpID, Seq: po.op.Seq, Kind: po.op.Kind,
