@@ -36,10 +36,13 @@ type WakeUp struct {
 	UpdatedAt time.Time
 }
 
+// DeliveryResult is what became of a wake-up that was sent.
+type DeliveryResult int
+
 // Delivery results of a wake-up.
 const (
 	// Delivered: FCM took the message.
-	Delivered = iota + 1
+	Delivered DeliveryResult = iota + 1
 	// TokenInvalid: FCM says the token is unregistered or invalid; the
 	// token is removed and the wake-up dropped.
 	TokenInvalid
@@ -54,7 +57,7 @@ const (
 // Delivery is what happened to a wake-up that was sent.
 type Delivery struct {
 	WakeUp  WakeUp
-	Result  int
+	Result  DeliveryResult
 	RetryAt time.Time
 }
 

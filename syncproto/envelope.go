@@ -106,4 +106,8 @@ type CallbackTask struct {
 	DueBy   time.Time `json:"due_by"`
 	Contact Contact   `json:"contact"`
 	Version int64     `json:"version"`
+	// RemovedReason says why a task left this courier's list
+	// ("reassigned"); it comes with status "cancelled". Optional, added
+	// to v1.
+	RemovedReason string `json:"removed_reason,omitempty"`
 }

@@ -216,6 +216,9 @@ func (d *DB) ListCallbacks(ctx context.Context, f server.CallbackFilter) (*serve
 	default:
 		return nil, server.Invalid("status: one of open, done, cancelled")
 	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
 	now := d.now()
 	out := &server.CallbackList{Callbacks: []server.CallbackTask{}}
 	last := after

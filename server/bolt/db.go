@@ -158,10 +158,13 @@ func (d *DB) Backup(path string) error {
 // Check runs bbolt's consistency check and returns the first problem found.
 func (d *DB) Check() error {
 	return d.db.View(func(tx *bbolt.Tx) error {
-		for err := range tx.Check() {
-			return err
+		var first error
+		for err := range tx.Check() { // drain: the checker runs until done
+			if first == nil {
+				first = err
+			}
 		}
-		return nil
+		return first
 	})
 }
 

@@ -15,10 +15,10 @@ import (
 // Retention purge of customer personal data.
 //
 // A parcel's last event is the latest time recorded on any record naming
-// its waybill: the recorded_at of pickups, COD receipts, damage reports,
-// complaints (and their received_at, history and closing times) and
-// callback outcomes, and the server's created/updated time of callback
-// tasks. A complaint without a waybill is judged by its own latest time.
+// its waybill: the recorded_at (device time) of pickups, COD receipts,
+// damage reports, complaints (and their received_at, history and closing
+// times) and callback outcomes, and the server's created/updated time of
+// callback tasks. A complaint without a waybill is judged by its own latest time.
 // Once a parcel's last event is older than Settings.PIIRetention, its
 // pickup's sender and recipient, its complaints' customer and its callback
 // tasks' contact become {"purged":true}; callback outcome notes (free text
@@ -267,8 +267,8 @@ func rewrite(b *bbolt.Bucket, dryRun bool, fn func(k []byte, r record) (bool, er
 			return nil
 		}
 		var r record
-		if err := json.Unmarshal(v, &r); err != nil {
-			return err
+		if json.Unmarshal(v, &r) != nil {
+			return nil // not a JSON record: nothing this purge knows to erase
 		}
 		ok, err := fn(k, r)
 		if ok {
@@ -313,9 +313,12 @@ func (r record) waybill(inner string) string {
 	return p.Waybill
 }
 
-// latest returns the latest of the record's times: recorded_at,
-// received_at, updated_at, closed_at, the same inside its payload object
-// named inner, and history[].at.
+// latest returns the latest of the record's event times: recorded_at
+// (the device's time), received (a complaint's), created_at, updated_at,
+// closed_at and handled_at, the same and received_at (a complaint's)
+// inside its payload object named inner, and history[].at. The top-level
+// received_at is the server's receipt time of an op, not an event of the
+// parcel.
 func (r record) latest(inner string) time.Time {
 	var t time.Time
 	keep := func(raw json.RawMessage) {
@@ -323,13 +326,13 @@ func (r record) latest(inner string) time.Time {
 			t = x
 		}
 	}
-	fields := []string{"recorded_at", "received_at", "updated_at", "closed_at", "handled_at"}
+	fields := []string{"recorded_at", "received", "created_at", "updated_at", "closed_at", "handled_at"}
 	for _, f := range fields {
 		keep(r[f])
 	}
 	var in record
 	if json.Unmarshal(r[inner], &in) == nil {
-		for _, f := range fields {
+		for _, f := range append(fields, "received_at") {
 			keep(in[f])
 		}
 	}

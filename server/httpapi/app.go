@@ -25,6 +25,8 @@ type Config struct {
 	Events server.EventLog
 
 	Callbacks  server.CallbackService
+	PushTokens server.PushTokens
+	Purge      server.Purger
 	Complaints server.ComplaintService
 	Ledger     server.LedgerService
 	Vehicles   server.VehicleService

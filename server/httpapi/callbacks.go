@@ -17,9 +17,6 @@ import (
 //	POST  /v1/callbacks/{task_id}/contact    the assigned courier: reveal the number (audited)
 //	PUT   /v1/devices/self/push-token        any device: its FCM token
 //	POST  /v1/admin/purge?dry_run=true       admin: erase personal data past retention
-//
-// The push-token and purge routes need the service to also implement
-// server.PushTokens and server.Purger (the bolt store does).
 func (h *handler) callbackRoutes(v1 fiber.Router) {
 	if h.Callbacks == nil {
 		return
@@ -30,11 +27,11 @@ func (h *handler) callbackRoutes(v1 fiber.Router) {
 	v1.Get("/callbacks/:id", disp, h.getCallback)
 	v1.Patch("/callbacks/:id", disp, h.patchCallback)
 	v1.Post("/callbacks/:id/contact", h.revealContact)
-	if tokens, ok := h.Callbacks.(server.PushTokens); ok {
-		v1.Put("/devices/self/push-token", h.putPushToken(tokens))
+	if h.PushTokens != nil {
+		v1.Put("/devices/self/push-token", h.putPushToken(h.PushTokens))
 	}
-	if p, ok := h.Callbacks.(server.Purger); ok {
-		v1.Post("/admin/purge", require(syncproto.RoleAdmin), h.purgePII(p))
+	if h.Purge != nil {
+		v1.Post("/admin/purge", require(syncproto.RoleAdmin), h.purgePII(h.Purge))
 	}
 }
 

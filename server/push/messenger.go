@@ -17,7 +17,7 @@ type Messenger interface {
 type Result struct {
 	// Outcome is server.Delivered, server.TokenInvalid or
 	// server.RetryLater.
-	Outcome int
+	Outcome server.DeliveryResult
 	// RetryAfter is the wait the server asked for (0: none said).
 	RetryAfter time.Duration
 	// Err is the send error, for the log.

@@ -66,7 +66,7 @@ func TestFCMErrorsAreClassified(t *testing.T) {
 	cases := []struct {
 		name       string
 		reply      pushtest.Reply
-		outcome    int
+		outcome    server.DeliveryResult
 		retryAfter time.Duration
 	}{
 		{"UNREGISTERED removes the token", pushtest.Reply{Status: 404, ErrorCode: "UNREGISTERED"}, server.TokenInvalid, 0},
@@ -225,7 +225,10 @@ func TestSenderRetriesWithBackoffHonouringRetryAfter(t *testing.T) {
 	out := newOutbox(w)
 	var backoffs []int
 	s := &push.Sender{Outbox: out, Messenger: newFCM(t, fake), Now: clock.Now,
-		Backoff: func(attempt int) time.Duration { backoffs = append(backoffs, attempt); return time.Duration(attempt) * 2 * time.Second }}
+		Backoff: func(attempt int) time.Duration {
+			backoffs = append(backoffs, attempt)
+			return time.Duration(attempt) * 2 * time.Second
+		}}
 	ctx := context.Background()
 
 	next, err := s.Drain(ctx)

@@ -123,7 +123,7 @@ func (s *Sender) Run(ctx context.Context) {
 			if !next.IsZero() && !s.Now().Before(next) {
 				break
 			}
-			if v, err := s.Outbox.OutboxVersion(ctx); err != nil || v != seen {
+			if v, err := s.Outbox.OutboxVersion(ctx); err == nil && v != seen {
 				break
 			}
 		}
