@@ -18,13 +18,15 @@
 //     PNG by their magic bytes, reads the dimensions from the header without
 //     decoding pixels, and rejects anything else ([ErrUnsupportedFormat], HTTP
 //     415), images over [MaxPixels] ([ErrTooManyPixels], 422) and unreadable
-//     headers ([ErrCorrupt], 422) in microseconds.
+//     headers ([ErrCorrupt], 422) in microseconds. [ErrNeedMore] asks for
+//     more of the upload: a JPEG whose metadata runs past [SniffNeed] bytes.
 //  2. Submit a [Job] to a [Pool]. The pool runs [Process] off the request path
 //     with concurrency capped by a memory budget: each job reserves
 //     [EstimateBytes] of its image on a weighted semaphore.
 //  3. [Process] checks the header again, decodes, resizes, then rotates (in
 //     that order: rotating the small copy instead of the full image saves
-//     about half the memory), and encodes both copies.
+//     about half the memory), and encodes both copies. Past [MaxBytes] it
+//     stops with [ErrTooLarge] (413).
 //
 // Only the JPEG and PNG decoders of the standard library ever see uploaded
 // bytes: the package never calls [image.Decode], so decoders that other

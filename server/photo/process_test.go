@@ -81,6 +81,9 @@ func TestProcessSizes(t *testing.T) {
 	for _, tt := range tests {
 		name := fmt.Sprintf("%d×%d gives %d×%d and %d×%d", tt.w, tt.h, tt.dispW, tt.dispH, tt.thumbW, tt.thumbH)
 		t.Run(name, func(t *testing.T) {
+			if raceEnabled && tt.w*tt.h > 1_000_000 {
+				t.Skip("single-goroutine image work, 20× slower under -race")
+			}
 			v, err := Process(bytes.NewReader(encodeJPEG(t, upright(tt.w, tt.h), 75)))
 			if err != nil {
 				t.Fatal(err)

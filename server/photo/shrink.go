@@ -57,11 +57,11 @@ func shrinkRGB(pix []byte, stride int, r image.Rectangle, f int) *image.NRGBA {
 			}
 		}
 		out := dst.Pix[dy*dst.Stride:][:4*dw]
+		d := newDivider(f, w, y1-y0)
 		for dx := range dw {
-			n := uint32((min((dx+1)*f, w) - dx*f) * (y1 - y0))
-			out[4*dx] = uint8((sum[3*dx] + n/2) / n)
-			out[4*dx+1] = uint8((sum[3*dx+1] + n/2) / n)
-			out[4*dx+2] = uint8((sum[3*dx+2] + n/2) / n)
+			out[4*dx] = d.avg(dx, sum[3*dx])
+			out[4*dx+1] = d.avg(dx, sum[3*dx+1])
+			out[4*dx+2] = d.avg(dx, sum[3*dx+2])
 			out[4*dx+3] = 0xff
 		}
 	}
@@ -83,41 +83,60 @@ func shrinkYCbCr(src *image.YCbCr, f int) *image.NRGBA {
 	case image.YCbCrSubsampleRatio410:
 		hs, vs = 2, 1
 	}
+	hsub, vsub := 1<<hs, 1<<vs
 	b := src.Rect
-	w := b.Dx()
-	dw, dh := (w+f-1)/f, (b.Dy()+f-1)/f
+	w, h := b.Dx(), b.Dy()
+	dw, dh := (w+f-1)/f, (h+f-1)/f
 	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
 	ySum := make([]uint32, dw)
 	cbSum := make([]uint32, dw)
 	crSum := make([]uint32, dw)
+	// When blocks line up with chroma samples (as with a decoder's output
+	// and an even factor), a chroma sample counts for hsub×vsub luma
+	// samples, and is read once instead of for each of them.
+	hAligned := f%hsub == 0 && b.Min.X%hsub == 0
+	vAligned := f%vsub == 0 && b.Min.Y%vsub == 0
+	cx0 := b.Min.X >> hs
 	for dy := range dh {
 		clear(ySum)
 		clear(cbSum)
 		clear(crSum)
-		y0, y1 := b.Min.Y+dy*f, min(b.Min.Y+(dy+1)*f, b.Max.Y)
+		y0, y1 := b.Min.Y+dy*f, min(b.Min.Y+dy*f+f, b.Max.Y)
 		for y := y0; y < y1; y++ {
 			yRow := src.Y[(y-b.Min.Y)*src.YStride:][:w]
-			// As src.COffset, without a call per pixel.
+			sumRow(ySum, yRow, f)
+		}
+		// Each chroma row, with the number of luma rows it stands for here.
+		step, weight := 1, uint32(1)
+		if vAligned && y1-y0 == f {
+			step, weight = vsub, uint32(vsub)
+		}
+		for y := y0; y < y1; y += step {
 			c := ((y >> vs) - (b.Min.Y >> vs)) * src.CStride
-			cb, cr, cx0 := src.Cb[c:], src.Cr[c:], b.Min.X>>hs
+			cb, cr := src.Cb[c:], src.Cr[c:]
 			for dx := range dw {
-				x0, x1 := dx*f, min(dx*f+f, w)
-				var sy, scb, scr uint32
-				for x := x0; x < x1; x++ {
-					ci := (x+b.Min.X)>>hs - cx0
-					sy += uint32(yRow[x])
-					scb += uint32(cb[ci])
-					scr += uint32(cr[ci])
+				x0, x1 := b.Min.X+dx*f, min(b.Min.X+dx*f+f, b.Max.X)
+				var scb, scr uint32
+				if hAligned && x1-x0 == f {
+					for ci := x0>>hs - cx0; ci < x1>>hs-cx0; ci++ {
+						scb += uint32(cb[ci])
+						scr += uint32(cr[ci])
+					}
+					scb, scr = scb*uint32(hsub), scr*uint32(hsub)
+				} else {
+					for x := x0; x < x1; x++ {
+						scb += uint32(cb[x>>hs-cx0])
+						scr += uint32(cr[x>>hs-cx0])
+					}
 				}
-				ySum[dx] += sy
-				cbSum[dx] += scb
-				crSum[dx] += scr
+				cbSum[dx] += scb * weight
+				crSum[dx] += scr * weight
 			}
 		}
 		row := dst.Pix[dy*dst.Stride:][:4*dw]
+		d := newDivider(f, w, y1-y0)
 		for dx := range dw {
-			n := uint32((min((dx+1)*f, w) - dx*f) * (y1 - y0))
-			r, g, bb := color.YCbCrToRGB(uint8((ySum[dx]+n/2)/n), uint8((cbSum[dx]+n/2)/n), uint8((crSum[dx]+n/2)/n))
+			r, g, bb := color.YCbCrToRGB(d.avg(dx, ySum[dx]), d.avg(dx, cbSum[dx]), d.avg(dx, crSum[dx]))
 			row[4*dx], row[4*dx+1], row[4*dx+2], row[4*dx+3] = r, g, bb, 0xff
 		}
 	}
@@ -133,21 +152,60 @@ func shrinkGray(src *image.Gray, f int) *image.NRGBA {
 		clear(sum)
 		y0, y1 := b.Min.Y+dy*f, min(b.Min.Y+(dy+1)*f, b.Max.Y)
 		for y := y0; y < y1; y++ {
-			row := src.Pix[src.PixOffset(b.Min.X, y):][:b.Dx()]
-			for dx := range dw {
-				var s uint32
-				for _, v := range row[dx*f : min(dx*f+f, len(row))] {
-					s += uint32(v)
-				}
-				sum[dx] += s
-			}
+			sumRow(sum, src.Pix[src.PixOffset(b.Min.X, y):][:b.Dx()], f)
 		}
 		out := dst.Pix[dy*dst.Stride:][:4*dw]
+		d := newDivider(f, b.Dx(), y1-y0)
 		for dx := range dw {
-			n := uint32((min((dx+1)*f, b.Dx()) - dx*f) * (y1 - y0))
-			v := uint8((sum[dx] + n/2) / n)
+			v := d.avg(dx, sum[dx])
 			out[4*dx], out[4*dx+1], out[4*dx+2], out[4*dx+3] = v, v, v, 0xff
 		}
 	}
 	return dst
+}
+
+// sumRow adds the sums of each run of f samples of row to sums.
+func sumRow(sums []uint32, row []uint8, f int) {
+	if f == 2 { // the common case, unrolled
+		n := len(row) / 2
+		for dx, pair := range sums[:n] {
+			sums[dx] = pair + uint32(row[2*dx]) + uint32(row[2*dx+1])
+		}
+		if len(row)%2 == 1 {
+			sums[n] += uint32(row[len(row)-1])
+		}
+		return
+	}
+	for dx := range sums {
+		var s uint32
+		for _, v := range row[dx*f : min(dx*f+f, len(row))] {
+			s += uint32(v)
+		}
+		sums[dx] += s
+	}
+}
+
+// divider turns the sums of one row of blocks into rounded averages,
+// multiplying by a reciprocal instead of dividing (sums stay below 2^24,
+// so a 40-bit reciprocal is exact).
+type divider struct {
+	n, m         uint64 // a full block's sample count and its reciprocal
+	last         int    // index of the last block, which may be narrower
+	nLast, mLast uint64
+}
+
+func newDivider(f, w, rows int) divider {
+	recip := func(n uint64) uint64 { return (1<<40 + n - 1) / n }
+	last := (w+f-1)/f - 1
+	d := divider{n: uint64(f * rows), last: last, nLast: uint64((w - last*f) * rows)}
+	d.m, d.mLast = recip(d.n), recip(d.nLast)
+	return d
+}
+
+func (d *divider) avg(dx int, sum uint32) uint8 {
+	n, m := d.n, d.m
+	if dx == d.last {
+		n, m = d.nLast, d.mLast
+	}
+	return uint8((uint64(sum) + n/2) * m >> 40)
 }

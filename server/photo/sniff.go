@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -82,8 +83,8 @@ var (
 // A header that ends early is read as follows: if header is shorter than
 // SniffNeed, it is taken to be the whole upload and the error is ErrCorrupt;
 // if it is SniffNeed bytes or longer, the upload may go on, and the error is
-// ErrNeedMore (only a JPEG with more than SniffNeed bytes of metadata before
-// its frame header does that).
+// ErrNeedMore (in practice only a JPEG with more than SniffNeed bytes of
+// metadata before its frame header does that).
 //
 // Errors wrap ErrUnsupportedFormat, ErrTooManyPixels, ErrCorrupt or
 // ErrNeedMore; test them with errors.Is.
@@ -145,6 +146,10 @@ func sniffReader(format string, head []byte, r io.Reader, complete bool) (Info, 
 	}
 	if format == "jpeg" {
 		info.DecodeBytes = scanJPEG(head).decodeBytes
+		if info.DecodeBytes > 0 && cfg.ColorModel == color.RGBAModel {
+			// An RGB (not YCbCr) JPEG is converted to an RGBA image.
+			info.DecodeBytes += 4 * int64(info.Width) * int64(info.Height)
+		}
 	} else {
 		info.DecodeBytes = pngDecodeBytes(head, info.Width, info.Height)
 	}

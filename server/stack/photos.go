@@ -23,6 +23,11 @@ func (inspector) Inspect(header []byte) (server.ImageInfo, error) {
 		return server.ImageInfo{ContentType: info.ContentType, Width: info.Width, Height: info.Height}, nil
 	case errors.Is(err, photo.ErrUnsupportedFormat):
 		return server.ImageInfo{}, syncproto.Errorf(syncproto.CodeUnsupportedMediaType, "only JPEG and PNG photos are accepted")
+	case errors.Is(err, photo.ErrNeedMore):
+		// The JPEG frame header lies past the first bytes (large metadata):
+		// take the upload; the pipeline checks the dimensions before it
+		// decodes and marks the photo unprocessable if they are too big.
+		return server.ImageInfo{ContentType: "image/jpeg"}, nil
 	case errors.Is(err, photo.ErrTooManyPixels):
 		return server.ImageInfo{}, syncproto.Errorf(syncproto.CodeUnprocessable, "a photo may have at most %d pixels", photo.MaxPixels)
 	default:
@@ -38,11 +43,20 @@ func (p processor) Process(digest string, info server.ImageInfo, open func() (io
 	if info.ContentType == "image/png" {
 		format = "png"
 	}
+	pi := photo.Info{Format: format, ContentType: info.ContentType, Width: info.Width, Height: info.Height}
+	if pi.Width == 0 || pi.Height == 0 {
+		// Dimensions unknown until decoding starts: reserve for the largest
+		// photo accepted.
+		pi.Width, pi.Height = 10_000, photo.MaxPixels/10_000
+	}
 	p.pool.Submit(photo.Job{
 		Key:  digest,
-		Info: photo.Info{Format: format, ContentType: info.ContentType, Width: info.Width, Height: info.Height},
+		Info: pi,
 		Open: open,
 		Done: func(v *photo.Variants, err error) {
+			if errors.Is(err, photo.ErrClosed) {
+				return // shutting down: the blob stays pending and is resumed at the next start
+			}
 			if err != nil {
 				done(nil, nil, err)
 				return
