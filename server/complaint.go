@@ -28,7 +28,7 @@ const (
 // ChangeComplaint is the change type that carries a complaint about a
 // courier (a ComplaintChange) in their pull feed, published when it is
 // made and at every transition; a closed one tells the device to drop it.
-const ChangeComplaint = "complaint"
+const ChangeComplaint = syncproto.ChangeComplaint
 
 // Audit actions of complaints.
 const (

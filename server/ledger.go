@@ -36,7 +36,7 @@ const (
 
 // ChangeCODBalance is the change type that carries a courier's COD balance
 // (a CODBalance) in their pull feed, published whenever it changes.
-const ChangeCODBalance = "cod_balance"
+const ChangeCODBalance = syncproto.ChangeCODBalance
 
 // Audit actions of the COD ledger.
 const (

@@ -66,6 +66,12 @@ type PushResponse struct {
 const (
 	ChangeCallbackTask = "callback_task"
 	ChangeConfig       = "config"
+	// ChangeCODBalance carries the courier's COD custody balance; added to
+	// v1 (2026-11-27).
+	ChangeCODBalance = "cod_balance"
+	// ChangeComplaint carries one of the courier's complaints (masked
+	// customer); status "closed" tells the device to drop it. Added to v1.
+	ChangeComplaint = "complaint"
 )
 
 // Change is one entry of a device's pull feed.

@@ -74,6 +74,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&cfg.Settings.PIIRetention, "pii-retention", cfg.Settings.PIIRetention, "customer personal data is purged this long after a parcel's last event")
 	fs.DurationVar(&cfg.Settings.RevealTTL, "reveal-ttl", cfg.Settings.RevealTTL, "how long a revealed customer phone number stays valid on the handheld")
 	fs.IntVar(&cfg.Settings.RevealsPerHour, "reveals-per-hour", cfg.Settings.RevealsPerHour, "customer phone reveals allowed per courier per hour")
+	fs.DurationVar(&cfg.Settings.CODRetention, "cod-retention", cfg.Settings.CODRetention, "COD ledger rows are kept at least this long: no purge, edit or delete of a younger row")
+	fs.DurationVar(&cfg.Settings.ServiceDueWithin, "service-due-within", cfg.Settings.ServiceDueWithin, "a vehicle needs attention this long before its service is due")
+	fs.Int64Var(&cfg.Settings.ServiceDueWithinKM, "service-due-within-km", cfg.Settings.ServiceDueWithinKM, "a vehicle needs attention this many km before its service is due")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -99,6 +102,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.Settings.CODDueMonths < 1 || cfg.Settings.PIIRetention < 24*time.Hour || cfg.Settings.RevealTTL <= 0 || cfg.Settings.RevealsPerHour < 1 {
 		return nil, fmt.Errorf("cod-due-months >= 1, pii-retention >= 24h, reveal-ttl > 0 and reveals-per-hour >= 1")
+	}
+	if cfg.Settings.CODRetention < 24*time.Hour || cfg.Settings.ServiceDueWithin < 0 || cfg.Settings.ServiceDueWithinKM < 0 {
+		return nil, fmt.Errorf("cod-retention >= 24h, service-due-within(-km) >= 0")
 	}
 	if cfg.PhotoMemoryMB < 64 {
 		return nil, fmt.Errorf("photo-memory-mb must be at least 64")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/server/bolt"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // TestLedgerIndexesAgreeWithTheRows builds a ledger by random custody
@@ -17,14 +18,16 @@ import (
 // indexes give and the pages they list are what a plain walk over every
 // row gives.
 func TestLedgerIndexesAgreeWithTheRows(t *testing.T) {
-	clock := newDSClock("2025-11-20T08:00:00+08:00")
+	clock := newDSClock("2026-01-10T08:00:00+08:00")
 	db := openDB(t, bolt.Options{Clock: clock.Now})
 	rng := rand.New(rand.NewPCG(7, 11))
 	couriers := []*dsDevice{newDSDevice(t, db, "c-one"), newDSDevice(t, db, "c-two"), newDSDevice(t, db, "c-three")}
 	first := clock.Now()
-	span := mustSpan("2026-03-10T20:00:00+08:00", first)
-	for i := 0; i < 360; i++ {
-		c := couriers[rng.IntN(len(couriers))]
+	span := dsTime("2026-02-25T20:00:00+08:00").Sub(first)
+	batches := make([][]syncproto.Op, len(couriers))
+	for i := 0; i < 420; i++ {
+		ci := rng.IntN(len(couriers))
+		c := couriers[ci]
 		at := first.Add(time.Duration(rng.Int64N(int64(span)))).Truncate(time.Minute)
 		wb := fmt.Sprintf("WB-R-%05d", i)
 		cents := int64(100 * (1 + rng.IntN(50)))
@@ -33,13 +36,22 @@ func TestLedgerIndexesAgreeWithTheRows(t *testing.T) {
 			if rng.IntN(6) == 0 {
 				want += 100
 			}
-			c.push("pickup", at, dsPickup(wb, want))
+			c.seq++
+			batches[ci] = append(batches[ci], op("pickup", c.seq, at, dsPickup(wb, want)))
 		}
-		c.push("cod_receipt", at, dsReceipt(wb, "RR"+strconv.Itoa(i), cents))
+		c.seq++
+		batches[ci] = append(batches[ci], op("cod_receipt", c.seq, at, dsReceipt(wb, "RR"+strconv.Itoa(i), cents)))
+	}
+	for ci, ops := range batches {
+		for _, r := range push(t, db, couriers[ci].p, ops...) {
+			if r.Status != syncproto.StatusApplied {
+				t.Fatalf("seeding: %s", codeOf(r))
+			}
+		}
 	}
 	clock.Set(dsTime("2026-03-15T12:00:00+08:00"))
 	all := pageAll(t, db, server.LedgerFilter{}, 50)
-	for step := 0; step < 120; step++ {
+	for step := 0; step < 45; step++ {
 		switch rng.IntN(3) {
 		case 0: // hand over some of one courier's cash
 			c := couriers[rng.IntN(len(couriers))]
@@ -83,9 +95,11 @@ func TestLedgerIndexesAgreeWithTheRows(t *testing.T) {
 		all = pageAll(t, db, server.LedgerFilter{}, 500)
 	}
 	now := clock.Now()
-	times := []time.Time{{}, dsTime("2025-12-01T00:00:00+08:00"), dsTime("2025-12-31T16:00:00Z"), dsTime("2026-01-15T13:37:00+08:00"),
-		dsTime("2026-02-01T00:00:00+08:00"), dsTime("2026-02-28T23:59:00+08:00")}
-	for i := 0; i < 150; i++ {
+	// Cuts at day boundaries (one written in UTC) and within days; the
+	// overdue line (due_by < now) falls within 15 February.
+	times := []time.Time{{}, dsTime("2026-01-20T13:37:00+08:00"), dsTime("2026-01-31T16:00:00Z"), dsTime("2026-02-01T00:00:00+08:00"),
+		dsTime("2026-02-15T06:00:00+08:00"), dsTime("2026-02-20T18:45:00+08:00")}
+	for i := 0; i < 200; i++ {
 		f := server.LedgerFilter{Overdue: rng.IntN(3) == 0}
 		if rng.IntN(2) == 0 {
 			f.CourierID = couriers[rng.IntN(len(couriers))].p.UserID
@@ -157,8 +171,6 @@ func TestLedgerIndexesAgreeWithTheRows(t *testing.T) {
 		}
 	})
 }
-
-func mustSpan(to string, from time.Time) time.Duration { return dsTime(to).Sub(from) }
 
 // pageAll walks every page of a filtered ledger, checking the order.
 func pageAll(tb testing.TB, db *bolt.DB, f server.LedgerFilter, limit int) []server.LedgerEntry {

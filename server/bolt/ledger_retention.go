@@ -68,6 +68,9 @@ func (d *DB) PurgeLedgerParties(ctx context.Context, p server.Principal, before 
 				n++
 			}
 		}
+		if n == 0 {
+			return nil
+		}
 		e := server.NewEvent(p, server.ActionCODPurge, "ledger", now)
 		e.Detail = fmt.Sprintf("masked parties removed from %d rows collected before %s", n, before.Format(time.RFC3339))
 		return appendEvent(tx, e)

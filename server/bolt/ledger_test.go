@@ -49,7 +49,7 @@ func dsTime(s string) time.Time {
 }
 
 var (
-	bg        = context.Background()
+	bg           = context.Background()
 	dsDispatcher = server.Principal{UserID: "u-disp", Role: syncproto.RoleDispatcher, DeviceID: "console-1"}
 	dsSupervisor = server.Principal{UserID: "u-sup", Role: syncproto.RoleSupervisor, DeviceID: "console-2"}
 )

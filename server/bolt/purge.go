@@ -37,6 +37,9 @@ const (
 	purgeTasks      = "callback_tasks"
 	purgeNotes      = "callback_notes"
 	purgeFeed       = "feed_entries"
+	// purgeLedgerParties counts COD ledger rows whose masked sender and
+	// recipient were blanked (only rows past the ledger's own retention).
+	purgeLedgerParties = "ledger_parties"
 )
 
 var purgedParty = json.RawMessage(`{"purged":true}`)
@@ -66,6 +69,15 @@ func (d *DB) PurgePII(ctx context.Context, p server.Principal, dryRun bool) (*se
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !dryRun {
+		// Ledger rows keep masked parties until the rows themselves may go.
+		keep := max(d.opts.Settings.PIIRetention, d.opts.Settings.CODRetention)
+		n, err := d.PurgeLedgerParties(ctx, p, now.Add(-keep))
+		if err != nil {
+			return nil, err
+		}
+		rep.Counts[purgeLedgerParties] = n
 	}
 	return rep, nil
 }

@@ -77,6 +77,9 @@ func TestPurgeErasesPersonalDataPastRetentionAndKeepsMoneyAndAudit(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The ledger rows here are younger than the ledger's own retention:
+	// their masked parties stay.
+	wantCounts["ledger_parties"] = 0
 	if rep.DryRun || !maps.Equal(rep.Counts, wantCounts) {
 		t.Fatalf("report %+v, want counts %v", rep, wantCounts)
 	}

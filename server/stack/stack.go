@@ -154,16 +154,23 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	return s, nil
 }
 
-// janitor expires abandoned partial uploads once an hour.
+// janitor keeps the report index current every five minutes and expires
+// abandoned partial uploads once an hour.
 func (s *Stack) janitor() {
 	defer close(s.done)
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
-	for {
-		if n, err := s.Blobs.ExpirePartials(context.Background()); err != nil {
-			s.log.Warn("expire partial uploads", "err", err)
-		} else if n > 0 {
-			s.log.Info("expired partial uploads", "count", n)
+	for i := 0; ; i++ {
+		ctx := context.Background()
+		if err := s.DB.RefreshReportIndex(ctx); err != nil {
+			s.log.Warn("report index", "err", err)
+		}
+		if i%12 == 0 {
+			if n, err := s.Blobs.ExpirePartials(ctx); err != nil {
+				s.log.Warn("expire partial uploads", "err", err)
+			} else if n > 0 {
+				s.log.Info("expired partial uploads", "count", n)
+			}
 		}
 		select {
 		case <-s.stop:
