@@ -12,9 +12,14 @@ import (
 	"github.com/courier-sync/courier-sync/syncproto"
 )
 
-// keySession holds the session tokens in the auth bucket, so that a
-// restarted process resumes the session. Passwords are never stored.
-var keySession = []byte("session")
+// Keys of the auth bucket.
+var (
+	// keySession holds the session tokens, so that a restarted process
+	// resumes the session. Passwords are never stored.
+	keySession = []byte("session")
+	// keySessionEpoch counts the sessions stored (logins and refreshes).
+	keySessionEpoch = []byte("session_epoch")
+)
 
 // session is a pair of tokens from login or refresh.
 type session struct {
@@ -22,7 +27,15 @@ type session struct {
 	Refresh string `json:"refresh_token"`
 	UserID  string `json:"user_id,omitempty"`
 	Role    string `json:"role,omitempty"`
+	// Epoch numbers the pairs this file has stored, so that what was done
+	// with one session (registering the push token) can be redone after a
+	// login or refresh.
+	Epoch uint64 `json:"epoch,omitempty"`
 }
+
+// sender performs one request: send (retrying transient failures) or
+// sendOnce.
+type sender func(ctx context.Context, what string, r request) (*response, error)
 
 // errRefreshRefused means the refresh token is spent or revoked: log in.
 var errRefreshRefused = errors.New("refresh token refused")
@@ -31,23 +44,31 @@ var errRefreshRefused = errors.New("refresh token refused")
 // (refresh, else log in) and resends the same request, at most
 // maxAuthRenewals times. Transient failures are retried by send.
 func (o *Outbox) authed(ctx context.Context, what, method, path string, body []byte) (*response, error) {
+	resp, _, err := o.authedBy(ctx, what, request{method: method, path: path, body: body}, o.send)
+	return resp, err
+}
+
+// authedBy is authed with the sender as a parameter. It also returns the
+// session whose access token got the answer.
+func (o *Outbox) authedBy(ctx context.Context, what string, r request, send sender) (*response, *session, error) {
 	s, err := o.session(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for renewals := 0; ; renewals++ {
-		resp, err := o.send(ctx, what, request{method: method, path: path, body: body, token: s.Access})
+		r.token = s.Access
+		resp, err := send(ctx, what, r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if resp.status != http.StatusUnauthorized {
-			return resp, nil
+			return resp, s, nil
 		}
 		if renewals >= maxAuthRenewals {
-			return nil, fmt.Errorf("%s: %w: still unauthorized with a new session", what, ErrAuth)
+			return nil, nil, fmt.Errorf("%s: %w: still unauthorized with a new session", what, ErrAuth)
 		}
 		if s, err = o.renew(ctx, s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 }
@@ -171,19 +192,22 @@ func (o *Outbox) storeSession(resp *response, what string) (*session, error) {
 	return s, nil
 }
 
-// saveSession commits s, or deletes the stored session when s is nil.
+// saveSession commits s with the next epoch, or deletes the stored session
+// when s is nil.
 func (o *Outbox) saveSession(s *session) error {
-	var enc []byte
-	if s != nil {
-		var err error
-		if enc, err = json.Marshal(s); err != nil {
-			return err
-		}
-	}
 	return o.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAuth)
-		if enc == nil {
+		if s == nil {
 			return b.Delete(keySession)
+		}
+		epoch := getU64(b.Get(keySessionEpoch)) + 1
+		if err := b.Put(keySessionEpoch, u64(epoch)); err != nil {
+			return err
+		}
+		s.Epoch = epoch
+		enc, err := json.Marshal(s)
+		if err != nil {
+			return err
 		}
 		return b.Put(keySession, enc)
 	})

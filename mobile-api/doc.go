@@ -45,16 +45,57 @@
 // for review; transient failures leave it queued. A photo upload never
 // holds the outbox's lock, so ops and photos never wait on each other.
 //
+// # Callback tasks
+//
+// Dispatchers' callback tasks reach the device through the pull feed.
+// OpenTasks (CallbackTasks for Go callers) is the courier's inbox: the open
+// tasks, soonest due first, each with its contact masked ("张*",
+// "138****5678"). RecordCallbackOutcome queues the outcome of a call like
+// any other record; it is pushed even if the task was cancelled or
+// reassigned meanwhile (the server keeps it and flags it for review), and
+// it never leaves the outbox unanswered.
+//
+// RevealContact asks the server for the full name and number of an open
+// task, online only. The server audits every reveal and rate-limits them.
+// The answer lives only in the returned RevealedContact: it is never
+// written to the file, to Status or to an error. The app must forget it at
+// its ExpiresAt (and when the task leaves the inbox), and must never log,
+// store or copy it.
+//
+// # Wake-ups
+//
+// SetPushToken stores the device's FCM registration token; Sync registers
+// it with the server after a login or refresh and whenever it changed,
+// before it pushes. The server then sends FCM data messages that only wake
+// the device: they carry no task content and no personal data. On receipt
+// the app should call Sync, which pulls what changed.
+//
+// # Privacy
+//
+// Customer data on the device is what the courier records (until pushed)
+// and the masked contacts of open tasks. When a pulled change closes a task
+// (done, cancelled, or reassigned to another courier) the task's masked
+// contact and reason are deleted in the transaction that stores the change
+// and its cursor; the device keeps only the task's id, waybill, status,
+// due time and version. Pushed ops are deleted when the server's answer is
+// recorded. Because bbolt leaves a deleted value's old page in the file
+// until it reuses the page, Sync then overwrites every free page of the
+// file with zeros, and Open does so if a process died first: searched byte
+// by byte, the file holds no deleted contact or pushed record.
+//
 // # gomobile
 //
 // The exported surface is meant for gomobile bind: plain structs, strings,
 // integers and errors; no channels, maps or generics. Three things fall
 // outside what gomobile can bind and are accepted knowingly: the slices in
 // DamageReport.Photos, VehicleLog.Items, VehicleLog.Photos and the slices
-// returned by RejectedOps, CallbackTasks and Photos; Options.Transport and
-// Options.Now (for Go callers such as the simulator; gomobile leaves them
-// unset); and the context.Context taken by Sync and UploadPhotos. A thin
-// binding layer can wrap those if a native app needs them.
+// returned by RejectedOps, CallbackTasks, CallbackTasksByStatus and Photos
+// (OpenTasks returns the inbox as a TaskList with Len and Get for native
+// apps); Options.Transport and Options.Now (for Go callers such as the
+// simulator; gomobile leaves them unset); and the context.Context taken by
+// Sync, UploadPhotos and RevealContact. A thin binding layer can wrap those
+// if a native app needs them. RetryAfterSeconds reads the wait out of a
+// rate-limited reveal's error for callers that cannot use errors.As.
 //
 // Errors never carry personal data (names, phones, addresses): validation
 // errors name the field and the rule, not the value.

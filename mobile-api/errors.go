@@ -60,3 +60,21 @@ var ErrPhotoTooLarge = errors.New("mobileapi: photo is larger than the server ta
 // ErrUnknownPhoto is returned by RetryPhoto for a digest that was never
 // attached to this outbox.
 var ErrUnknownPhoto = errors.New("mobileapi: no such photo in this outbox")
+
+// ErrUnknownTask is returned by Task for a task id that was never pulled
+// (or was dropped with the feed state).
+var ErrUnknownTask = errors.New("mobileapi: no such callback task on this device")
+
+// ErrNotAssigned is returned by RevealContact when the server answered 404
+// or 403: the task does not exist, is not assigned to this courier (any
+// more), or its contact was purged. Pull to refresh the inbox.
+var ErrNotAssigned = errors.New("mobileapi: callback task is not assigned to this courier")
+
+// ErrTaskClosed is returned by RevealContact when the server answered 409:
+// the task is done or cancelled, and its contact is no longer available.
+var ErrTaskClosed = errors.New("mobileapi: callback task is closed")
+
+// ErrRateLimited is matched (errors.Is) by the *RateLimitedError that
+// RevealContact returns when the server refused another reveal for now
+// (429). RetryAfterSeconds tells how long to wait.
+var ErrRateLimited = errors.New("mobileapi: too many number reveals")

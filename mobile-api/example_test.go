@@ -81,3 +81,67 @@ func ExampleOutbox_AttachPhoto() {
 		}
 	}
 }
+
+// A courier opens the callback inbox, reveals the number of the task due
+// first, calls, and records the outcome. The number is held only as long
+// as the call screen needs it.
+func ExampleOutbox_RevealContact() {
+	ob, err := mobileapi.Open("/data/app/outbox.db", &mobileapi.Options{ServerURL: "http://127.0.0.1:8080", DeviceID: "handheld-0042"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ob.Close()
+
+	inbox, err := ob.OpenTasks()
+	if err != nil || inbox.Len() == 0 {
+		return
+	}
+	task := inbox.Get(0) // soonest due
+	fmt.Println("call", task.NameMasked, task.PhoneMasked, "by", task.DueBy)
+
+	contact, err := ob.RevealContact(context.Background(), task.TaskID)
+	switch {
+	case errors.Is(err, mobileapi.ErrRateLimited):
+		fmt.Println("try again in", mobileapi.RetryAfterSeconds(err), "s")
+		return
+	case errors.Is(err, mobileapi.ErrTaskClosed), errors.Is(err, mobileapi.ErrNotAssigned):
+		_ = ob.Sync(context.Background()) // the inbox is stale
+		return
+	case err != nil:
+		fmt.Println("no connection: the number can only be revealed online")
+		return
+	}
+	dial(contact.Phone) // hand it to the dialer; forget it by contact.ExpiresAt
+	contact = nil
+
+	if _, err := ob.RecordCallbackOutcome(&mobileapi.CallbackOutcome{
+		TaskID: task.TaskID, Result: "reached", Resolved: true, Satisfaction: 5,
+	}); err != nil {
+		log.Fatal(err)
+	}
+	_ = ob.Sync(context.Background())
+}
+
+// dial stands for the platform's dialer.
+func dial(string) {}
+
+// The app registers its FCM token, and syncs when a data message wakes it.
+func ExampleOutbox_SetPushToken() {
+	ob, err := mobileapi.Open("/data/app/outbox.db", &mobileapi.Options{ServerURL: "http://127.0.0.1:8080", DeviceID: "handheld-0042"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ob.Close()
+
+	// From FirebaseMessagingService.onNewToken (and at start):
+	if err := ob.SetPushToken("fcm-registration-token"); err != nil {
+		log.Fatal(err)
+	}
+	// From onMessageReceived: the message carries no task, only a nudge.
+	if err := ob.Sync(context.Background()); err != nil {
+		log.Print("will retry later: ", err)
+	}
+	if st, _ := ob.Status(); st.LastPushTokenError != "" {
+		log.Print("push token not registered yet: ", st.LastPushTokenError)
+	}
+}

@@ -85,6 +85,15 @@ type fakeServer struct {
 	onBlob    func(r *http.Request)     // called as a blob request arrives, outside f.mu
 	blobReqs  []string                  // "HEAD" or "PATCH <offset>" of every blob request
 	blobBody  int64                     // PATCH body bytes the server read
+	// callbacks and push tokens (fakecallbacks_test.go)
+	contacts     map[string]*fakeContact // task id -> the contact a reveal answers with
+	revealFaults []fault
+	reveals      int        // reveal requests that reached the handler
+	tokenPuts    []tokenPut // push tokens the server accepted, in order
+	tokenFaults  []fault
+	// trace names each request as it reaches a handler: "login",
+	// "refresh", "push", "pull", "push-token", "reveal".
+	trace []string
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
@@ -99,6 +108,7 @@ func newFakeServer(t *testing.T) *fakeServer {
 		waybills:    map[string]string{},
 		expired:     map[string]bool{},
 		blobs:       map[string]*fakeBlob{},
+		contacts:    map[string]*fakeContact{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/auth/login", f.handleLogin)
@@ -107,6 +117,8 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("GET /v1/sync/pull", f.handlePull)
 	mux.HandleFunc("HEAD /v1/blobs/{sha}", f.handleBlobHead)
 	mux.HandleFunc("PATCH /v1/blobs/{sha}", f.handleBlobPatch)
+	mux.HandleFunc("POST /v1/callbacks/{id}/contact", f.handleReveal)
+	mux.HandleFunc("PUT /v1/devices/self/push-token", f.handlePushToken)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -179,6 +191,7 @@ func (f *fakeServer) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
+	f.trace = append(f.trace, "login")
 	ft := take(&f.loginFaults)
 	if common(w, ft) {
 		f.mu.Unlock()
@@ -203,6 +216,7 @@ func (f *fakeServer) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
+	f.trace = append(f.trace, "refresh")
 	ft := take(&f.refrFaults)
 	if ft != faultDropAfter && common(w, ft) {
 		f.mu.Unlock()
@@ -267,6 +281,7 @@ func (f *fakeServer) handlePush(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("push without %s: 1", syncproto.ProtocolHeader)
 	}
 	f.mu.Lock()
+	f.trace = append(f.trace, "push")
 	f.pushBodies = append(f.pushBodies, body)
 	n := len(f.pushBodies)
 	ft := take(&f.pushFaults)
@@ -370,6 +385,7 @@ func (f *fakeServer) handlePull(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	cursor := r.URL.Query().Get("cursor")
+	f.trace = append(f.trace, "pull")
 	f.pullCursor = append(f.pullCursor, cursor)
 	if !f.authorized(r) {
 		writeErr(w, 401, syncproto.CodeUnauthorized, "bad token")

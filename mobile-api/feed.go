@@ -26,20 +26,6 @@ const defaultPullLimit = syncproto.DefaultPullSize
 // maxFeedRestarts bounds cursor_expired restarts within one Sync.
 const maxFeedRestarts = 2
 
-// CallbackTask is a callback the dispatcher assigned to this courier, as
-// last pulled: Status is open/done/cancelled, DueBy RFC 3339; the contact
-// is masked. The latest Version wins.
-type CallbackTask struct {
-	TaskID      string `json:"task_id"`
-	Waybill     string `json:"waybill"`
-	Reason      string `json:"reason"`
-	Status      string `json:"status"`
-	DueBy       string `json:"due_by"`
-	NameMasked  string `json:"name_masked"`
-	PhoneMasked string `json:"phone_masked"`
-	Version     int64  `json:"version"`
-}
-
 // feedPage is one decoded pull page, ready to be committed.
 type feedPage struct {
 	tasks  []*CallbackTask
@@ -131,6 +117,7 @@ func decodePage(pr *syncproto.PullResponse) (*feedPage, error) {
 			task := &CallbackTask{
 				TaskID: t.TaskID, Waybill: t.Waybill, Reason: t.Reason, Status: t.Status,
 				NameMasked: t.Contact.NameMasked, PhoneMasked: t.Contact.PhoneMasked, Version: t.Version,
+				RemovedReason: t.RemovedReason,
 			}
 			if !t.DueBy.IsZero() {
 				task.DueBy = t.DueBy.Format(time.RFC3339)
@@ -142,10 +129,18 @@ func decodePage(pr *syncproto.PullResponse) (*feedPage, error) {
 }
 
 // storePage commits a page's changes and its cursor in one transaction. A
-// task replaces the stored one unless that one has a higher version.
+// task replaces the stored one unless that one has a higher version. A task
+// that is no longer open (done, cancelled, reassigned away; or any status
+// this library does not know) is stored without its masked contact and
+// reason, and the file's free pages are marked for scrubbing, so that the
+// old copies of that contact are overwritten too (see scrubFreePages).
 func (o *Outbox) storePage(p *feedPage) error {
 	encs := make([][]byte, len(p.tasks))
 	for i, t := range p.tasks {
+		if t.Status != TaskOpen {
+			t = t.closed()
+			p.tasks[i] = t
+		}
 		enc, err := json.Marshal(t)
 		if err != nil {
 			return err
@@ -154,14 +149,23 @@ func (o *Outbox) storePage(p *feedPage) error {
 	}
 	return o.update(func(tx *bolt.Tx) error {
 		tasks, feed := tx.Bucket(bucketTasks), tx.Bucket(bucketFeed)
+		erased := false
 		for i, t := range p.tasks {
 			if old := tasks.Get([]byte(t.TaskID)); old != nil {
 				var prev CallbackTask
-				if json.Unmarshal(old, &prev) == nil && prev.Version > t.Version {
+				known := json.Unmarshal(old, &prev) == nil
+				if known && prev.Version > t.Version {
 					continue
 				}
+				// The old view's contact and reason go: its copies in freed pages too.
+				erased = erased || (t.Status != TaskOpen && (!known || prev.Reason != "" || prev.NameMasked != "" || prev.PhoneMasked != ""))
 			}
 			if err := tasks.Put([]byte(t.TaskID), encs[i]); err != nil {
+				return err
+			}
+		}
+		if erased {
+			if err := markScrub(tx); err != nil {
 				return err
 			}
 		}
@@ -174,9 +178,13 @@ func (o *Outbox) storePage(p *feedPage) error {
 	})
 }
 
-// dropFeed forgets the cursor and everything pulled, in one transaction.
+// dropFeed forgets the cursor and everything pulled, in one transaction,
+// and marks the free pages for scrubbing: the dropped tasks' contacts.
 func (o *Outbox) dropFeed() error {
 	return o.update(func(tx *bolt.Tx) error {
+		if err := markScrub(tx); err != nil {
+			return err
+		}
 		if err := tx.DeleteBucket(bucketTasks); err != nil {
 			return err
 		}

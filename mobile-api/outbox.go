@@ -44,9 +44,12 @@ var (
 // and photo uploads run apart from both.
 type Outbox struct {
 	db       *bolt.DB
+	path     string // the bbolt file, for scrubFreePages
 	cfg      settings
 	api      *client
 	photoDir string // <file>.photos: local copies of photos to upload
+
+	readers sync.RWMutex // read by every view; held by scrubFreePages
 
 	syncMu    sync.Mutex    // serializes push and pull
 	authMu    sync.Mutex    // serializes login and token renewal
@@ -111,6 +114,7 @@ func open(path string, opts *Options, lockWait time.Duration) (*Outbox, error) {
 	}
 	o := &Outbox{
 		db:        db,
+		path:      path,
 		cfg:       cfg,
 		api:       &client{baseURL: cfg.serverURL, http: &http.Client{Transport: cfg.transport}},
 		photoDir:  path + ".photos",
@@ -119,6 +123,10 @@ func open(path string, opts *Options, lockWait time.Duration) (*Outbox, error) {
 		pullLimit: defaultPullLimit,
 	}
 	o.closing, o.closeFn = context.WithCancel(context.Background())
+	// A process that died before scrubbing leaves deleted personal data in
+	// free pages: scrub now. A failure leaves the scrub asked for; the next
+	// Sync tries again and reports it. The courier keeps working.
+	_ = o.scrubFreePages()
 	return o, nil
 }
 
@@ -150,6 +158,8 @@ func (o *Outbox) view(fn func(tx *bolt.Tx) error) error {
 	if o.closed.Load() {
 		return ErrClosed
 	}
+	o.readers.RLock()
+	defer o.readers.RUnlock()
 	return closedErr(o.db.View(fn))
 }
 

@@ -74,7 +74,8 @@ func (o *Outbox) highWater() (uint64, error) {
 
 // applyResults records the server's answer to a pushed batch in one
 // transaction: applied ops (duplicate or not) leave the outbox, rejected
-// ops move to the rejected bucket with their code and message. An op the
+// ops move to the rejected bucket with their code and message, and the free
+// pages are marked for scrubbing (the ops hold personal data). An op the
 // answer does not cover stays queued and makes applyResults return
 // ErrProtocol after the covered ones are committed.
 func (o *Outbox) applyResults(batch []pendingOp, results []syncproto.PushResult, rejectedAt string) (done int, err error) {
@@ -112,6 +113,10 @@ func (o *Outbox) applyResults(batch []pendingOp, results []syncproto.PushResult,
 	}
 	if len(moves) > 0 {
 		err = o.update(func(tx *bolt.Tx) error {
+			// The deleted ops hold customer data; their old pages too.
+			if err := markScrub(tx); err != nil {
+				return err
+			}
 			out, rej := tx.Bucket(bucketOutbox), tx.Bucket(bucketRejected)
 			for _, m := range moves {
 				if m.rej != nil {

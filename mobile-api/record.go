@@ -51,6 +51,10 @@ func (o *Outbox) RecordComplaint(c *Complaint) (string, error) {
 
 // RecordCallbackOutcome queues the outcome of a callback task and returns
 // its op id. Invalid input returns a *syncproto.Error and queues nothing.
+// The task's state on the device is not consulted: an outcome for a task
+// that was cancelled or reassigned while the device was offline is kept and
+// pushed like any op (the server applies it and flags it for review; the
+// call happened), and pulling the task's removal never touches the outbox.
 func (o *Outbox) RecordCallbackOutcome(c *CallbackOutcome) (string, error) {
 	if c == nil {
 		return "", missing()

@@ -2,6 +2,7 @@ package mobileapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -46,6 +47,26 @@ func (o *Outbox) send(ctx context.Context, what string, r request) (*response, e
 	}
 }
 
+// sendOnce performs r once and returns the server's answer whatever its
+// status. A request that got no answer is ErrUnavailable. It is for calls
+// that must not wait through backoff: a number reveal, which the courier
+// waits for and the server counts and audits each time, and the push-token
+// registration, which must not hold up the ops behind it.
+func (o *Outbox) sendOnce(ctx context.Context, what string, r request) (*response, error) {
+	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	resp, err := o.api.do(actx, r)
+	cancel()
+	switch {
+	case ctx.Err() != nil:
+		return nil, o.ctxErr(ctx)
+	case errors.Is(err, errNoServerURL) || errors.Is(err, ErrProtocol):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w: %s", what, ErrUnavailable, err.Error())
+	}
+	return resp, nil
+}
+
 // ctxErr reports why ctx ended: ErrClosed when Close interrupted the Sync,
 // else the caller's cancellation or deadline.
 func (o *Outbox) ctxErr(ctx context.Context) error {
@@ -71,9 +92,15 @@ func jitter(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
-// retryAfter reads a Retry-After header in seconds or as an HTTP date; 0
-// when absent or unusable.
+// retryAfter reads a Retry-After header in seconds or as an HTTP date, cut
+// to maxRetryAfter; 0 when absent or unusable.
 func retryAfter(h http.Header, now time.Time) time.Duration {
+	return min(parseRetryAfter(h, now), maxRetryAfter)
+}
+
+// parseRetryAfter reads a Retry-After header in seconds or as an HTTP date;
+// 0 when absent or unusable.
+func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	v := h.Get("Retry-After")
 	if v == "" {
 		return 0
@@ -84,10 +111,7 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	if d <= 0 {
-		return 0
-	}
-	return min(d, maxRetryAfter)
+	return max(d, 0)
 }
 
 // sleepCtx waits d or until ctx ends.

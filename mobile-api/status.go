@@ -35,6 +35,12 @@ type Status struct {
 	// after a run that uploaded everything it tried. Photo failures never
 	// make Sync fail.
 	LastPhotoError string
+	// PushTokenPending tells that a push token is set (SetPushToken) and
+	// not yet registered with the current session; the next Sync sends it.
+	PushTokenPending bool
+	// LastPushTokenError is the failure of the last push token
+	// registration; empty after a successful one. It never makes Sync fail.
+	LastPushTokenError string
 }
 
 // RejectedOp is an op the server rejected. It stays in the file for review;
@@ -75,6 +81,12 @@ func (o *Outbox) Status() (*Status, error) {
 		s.LastSyncAt = string(meta.Get(keyLastSyncAt))
 		s.LastError = string(meta.Get(keyLastError))
 		s.LastPhotoError = string(meta.Get(keyLastPhotoError))
+		s.LastPushTokenError = string(meta.Get(keyLastPushTokenError))
+		tok, err := pushTokenDue(tx)
+		if err != nil {
+			return err
+		}
+		s.PushTokenPending = tok != ""
 		s.Cursor = string(tx.Bucket(bucketFeed).Get(keyCursor))
 		return tx.Bucket(bucketPhotos).ForEach(func(_, v []byte) error {
 			var r photoRecord
@@ -128,21 +140,4 @@ func (o *Outbox) Config() (*Config, error) {
 		return nil, err
 	}
 	return &Config{PhotoMaxPixels: c.PhotoMaxPixels, JPEGQuality: c.JPEGQuality, UploadChunkBytes: c.UploadChunkBytes}, nil
-}
-
-// CallbackTasks returns the callback tasks pulled so far, ordered by task
-// id, each in its latest version (done and cancelled ones included).
-func (o *Outbox) CallbackTasks() ([]*CallbackTask, error) {
-	var out []*CallbackTask
-	err := o.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTasks).ForEach(func(_, v []byte) error {
-			t := new(CallbackTask)
-			if err := json.Unmarshal(v, t); err != nil {
-				return err
-			}
-			out = append(out, t)
-			return nil
-		})
-	})
-	return out, err
 }

@@ -31,6 +31,17 @@ import (
 // Sync fail; only a cancelled ctx or Close does. A Sync that finds another
 // photo upload run in progress leaves its photos to that run and returns.
 //
+// A push token set with SetPushToken is registered first, after the login
+// if one is needed, and again whenever the token or the session changed
+// (login, refresh). A failed registration is recorded in
+// Status.LastPushTokenError and retried on the next Sync; it never keeps
+// the ops from being pushed. Call Sync when an FCM data message arrives:
+// the message only wakes the device.
+//
+// Deleted personal data (pushed ops, the contact of a task that closed)
+// leaves old copies in the file's free pages; Sync overwrites them before
+// it returns.
+//
 // Sync calls are serialized; Record* and AttachPhoto may run during a
 // Sync. Cancelling ctx or calling Close stops Sync at once, losing nothing.
 func (o *Outbox) Sync(ctx context.Context) error {
@@ -45,16 +56,34 @@ func (o *Outbox) Sync(ctx context.Context) error {
 	return o.kickPhotos(ctx)
 }
 
-// syncOps is the push and pull part of Sync, one at a time.
+// syncOps is the push and pull part of Sync, one at a time: the push
+// token's registration when due, push, pull, the registration again if a
+// new session began meanwhile, and the scrub of the pages that held
+// deleted personal data.
 func (o *Outbox) syncOps(ctx context.Context) error {
 	o.syncMu.Lock()
 	defer o.syncMu.Unlock()
 	if o.closed.Load() {
 		return ErrClosed
 	}
-	err := o.push(ctx)
+	tokenFailed, err := o.registerPushToken(ctx)
+	if err == nil {
+		err = o.push(ctx)
+	}
 	if err == nil {
 		err = o.pull(ctx)
+	}
+	if err == nil && !tokenFailed {
+		// A no-op unless push or pull renewed the session.
+		_, err = o.registerPushToken(ctx)
+	}
+	if err == nil {
+		if err = o.checkpoint("pre-scrub"); err != nil {
+			return err // a test's kill: the process dies before it scrubs
+		}
+	}
+	if serr := o.scrubFreePages(); err == nil {
+		err = serr
 	}
 	o.finish(err)
 	return err
