@@ -1,8 +1,8 @@
 // Package mobileapi is the handheld library of courier-sync: a durable
 // outbox of the records a courier makes in the field, a queue of the photos
 // they refer to, and the sync engine that delivers both to the server and
-// pulls the device's change feed (callback tasks and the capture policy)
-// back.
+// pulls the device's change feed (callback tasks, the capture policy, the
+// courier's COD balance and open complaints) back.
 //
 // # Durability
 //
@@ -62,6 +62,20 @@
 // its ExpiresAt (and when the task leaves the inbox), and must never log,
 // store or copy it.
 //
+// # COD balance and complaints
+//
+// The server publishes the courier's cash-on-delivery balance and the
+// complaints about them in the same feed, so both read offline from the
+// last pull. CODBalance is the newest balance pulled (by its AsOf; empty
+// until one arrives). OpenComplaints lists the received, verified and
+// handled complaints, soonest due first, customers masked; each carries
+// AtRisk and Breached, worked out when it is read from its AtRiskFrom and
+// DueBy and the Outbox's clock (Options.Now), so the deadline moves on
+// while the device is offline. A complaint's latest version wins; a closed
+// one is dropped. A cursor_expired restart of the feed drops the balance
+// and complaints with the tasks and config, and the new feed sends them
+// again.
+//
 // # Wake-ups
 //
 // SetPushToken stores the device's FCM registration token; Sync registers
@@ -72,12 +86,16 @@
 //
 // # Privacy
 //
-// Customer data on the device is what the courier records (until pushed)
-// and the masked contacts of open tasks. When a pulled change closes a task
-// (done, cancelled, or reassigned to another courier) the task's masked
-// contact and reason are deleted in the transaction that stores the change
-// and its cursor; the device keeps only the task's id, waybill, status,
-// due time and version. Pushed ops are deleted when the server's answer is
+// Customer data on the device is what the courier records (until pushed),
+// the masked contacts of open tasks and the masked customers of open
+// complaints. When a pulled change closes a task (done, cancelled, or
+// reassigned to another courier) the task's masked contact and reason are
+// deleted in the transaction that stores the change and its cursor; the
+// device keeps only the task's id, waybill, status, due time and version.
+// A closed complaint (or one in a status this library does not know) goes
+// the same way: its customer, description and the rest are deleted, and
+// only its id, status and version stay, so that an older view cannot bring
+// it back. Pushed ops are deleted when the server's answer is
 // recorded. Because bbolt leaves a deleted value's old page in the file
 // until it reuses the page, Sync then overwrites every free page of the
 // file with zeros, and Open does so if a process died first: searched byte
@@ -90,8 +108,8 @@
 // outside what gomobile can bind and are accepted knowingly: the slices in
 // DamageReport.Photos, VehicleLog.Items, VehicleLog.Photos and the slices
 // returned by RejectedOps, CallbackTasks, CallbackTasksByStatus and Photos
-// (OpenTasks returns the inbox as a TaskList with Len and Get for native
-// apps); Options.Transport and Options.Now (for Go callers such as the
+// (OpenTasks returns the inbox as a TaskList, and OpenComplaints the
+// complaints as a ComplaintList, with Len and Get for native apps); Options.Transport and Options.Now (for Go callers such as the
 // simulator; gomobile leaves them unset); and the context.Context taken by
 // Sync, UploadPhotos and RevealContact. A thin binding layer can wrap those
 // if a native app needs them. RetryAfterSeconds reads the wait out of a

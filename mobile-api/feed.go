@@ -28,9 +28,11 @@ const maxFeedRestarts = 2
 
 // feedPage is one decoded pull page, ready to be committed.
 type feedPage struct {
-	tasks  []*CallbackTask
-	config []byte // encoded syncproto.Config of the page's last config change
-	cursor string
+	tasks      []*CallbackTask
+	complaints []*complaintRecord // closed ones already stripped (decodeComplaint)
+	balance    *codBalanceRecord  // the page's newest cod_balance change
+	config     []byte             // encoded syncproto.Config of the page's last config change
+	cursor     string
 }
 
 // pull reads the change feed from the stored cursor to its end, committing
@@ -97,7 +99,8 @@ func (o *Outbox) pull(ctx context.Context) error {
 // error, so no change is silently lost.
 func decodePage(pr *syncproto.PullResponse) (*feedPage, error) {
 	page := &feedPage{cursor: pr.Cursor}
-	for _, ch := range pr.Changes {
+	for i := range pr.Changes {
+		ch := &pr.Changes[i]
 		switch ch.Type {
 		case syncproto.ChangeConfig:
 			var c syncproto.Config
@@ -123,6 +126,20 @@ func decodePage(pr *syncproto.PullResponse) (*feedPage, error) {
 				task.DueBy = t.DueBy.Format(time.RFC3339)
 			}
 			page.tasks = append(page.tasks, task)
+		case syncproto.ChangeCODBalance:
+			b, err := decodeBalance(ch)
+			if err != nil {
+				return nil, err
+			}
+			if b.newer(page.balance) {
+				page.balance = b
+			}
+		case syncproto.ChangeComplaint:
+			c, err := decodeComplaint(ch)
+			if err != nil {
+				return nil, err
+			}
+			page.complaints = append(page.complaints, c)
 		}
 	}
 	return page, nil
@@ -134,6 +151,9 @@ func decodePage(pr *syncproto.PullResponse) (*feedPage, error) {
 // this library does not know) is stored without its masked contact and
 // reason, and the file's free pages are marked for scrubbing, so that the
 // old copies of that contact are overwritten too (see scrubFreePages).
+// Complaints are kept the same way (a closed one loses its text and
+// customer); the COD balance replaces the stored one unless that one is
+// newer.
 func (o *Outbox) storePage(p *feedPage) error {
 	encs := make([][]byte, len(p.tasks))
 	for i, t := range p.tasks {
@@ -164,7 +184,11 @@ func (o *Outbox) storePage(p *feedPage) error {
 				return err
 			}
 		}
-		if erased {
+		complaintErased, err := putComplaints(tx, p.complaints)
+		if err != nil {
+			return err
+		}
+		if erased || complaintErased {
 			if err := markScrub(tx); err != nil {
 				return err
 			}
@@ -174,28 +198,38 @@ func (o *Outbox) storePage(p *feedPage) error {
 				return err
 			}
 		}
+		if p.balance != nil {
+			if err := putBalance(tx, p.balance); err != nil {
+				return err
+			}
+		}
 		return feed.Put(keyCursor, []byte(p.cursor))
 	})
 }
 
-// dropFeed forgets the cursor and everything pulled, in one transaction,
-// and marks the free pages for scrubbing: the dropped tasks' contacts.
+// dropFeed forgets the cursor and everything pulled (tasks, complaints,
+// config, COD balance), in one transaction, and marks the free pages for
+// scrubbing: the dropped tasks' contacts and complaints' customers.
 func (o *Outbox) dropFeed() error {
 	return o.update(func(tx *bolt.Tx) error {
 		if err := markScrub(tx); err != nil {
 			return err
 		}
-		if err := tx.DeleteBucket(bucketTasks); err != nil {
-			return err
-		}
-		if _, err := tx.CreateBucket(bucketTasks); err != nil {
-			return err
+		for _, name := range [][]byte{bucketTasks, bucketComplaints} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
 		}
 		feed := tx.Bucket(bucketFeed)
-		if err := feed.Delete(keyConfig); err != nil {
-			return err
+		for _, k := range [][]byte{keyConfig, keyCODBalance, keyCursor} {
+			if err := feed.Delete(k); err != nil {
+				return err
+			}
 		}
-		return feed.Delete(keyCursor)
+		return nil
 	})
 }
 

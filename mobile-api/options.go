@@ -67,7 +67,8 @@ type Options struct {
 	MaxAttempts int
 	// Transport carries the HTTP requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
-	// Now is the clock used for recorded_at and Status.LastSyncAt; nil
+	// Now is the clock used for recorded_at, Status.LastSyncAt and the
+	// deadline state of complaints (ComplaintCase.AtRisk, Breached); nil
 	// means time.Now.
 	Now func() time.Time
 }

@@ -16,16 +16,17 @@ import (
 
 // Buckets of the outbox file. All are created when the file opens.
 var (
-	bucketMeta     = []byte("meta")     // device id, seq counter, last sync
-	bucketOutbox   = []byte("outbox")   // seq (8-byte BE) -> stored op JSON
-	bucketRejected = []byte("rejected") // seq (8-byte BE) -> rejectedRecord JSON
-	bucketAuth     = []byte("auth")     // session tokens
-	bucketFeed     = []byte("feed")     // pull cursor and config
-	bucketTasks    = []byte("tasks")    // task_id -> CallbackTask JSON
-	bucketPhotos   = []byte("photos")   // digest -> photoRecord JSON, not yet uploaded
-	bucketUploaded = []byte("uploaded") // digest -> photoRecord JSON, uploaded
+	bucketMeta       = []byte("meta")       // device id, seq counter, last sync
+	bucketOutbox     = []byte("outbox")     // seq (8-byte BE) -> stored op JSON
+	bucketRejected   = []byte("rejected")   // seq (8-byte BE) -> rejectedRecord JSON
+	bucketAuth       = []byte("auth")       // session tokens
+	bucketFeed       = []byte("feed")       // pull cursor, config and COD balance
+	bucketTasks      = []byte("tasks")      // task_id -> CallbackTask JSON
+	bucketComplaints = []byte("complaints") // complaint_id -> complaintRecord JSON
+	bucketPhotos     = []byte("photos")     // digest -> photoRecord JSON, not yet uploaded
+	bucketUploaded   = []byte("uploaded")   // digest -> photoRecord JSON, uploaded
 
-	allBuckets = [][]byte{bucketMeta, bucketOutbox, bucketRejected, bucketAuth, bucketFeed, bucketTasks, bucketPhotos, bucketUploaded}
+	allBuckets = [][]byte{bucketMeta, bucketOutbox, bucketRejected, bucketAuth, bucketFeed, bucketTasks, bucketComplaints, bucketPhotos, bucketUploaded}
 )
 
 // Keys of the meta bucket.
