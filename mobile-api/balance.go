@@ -49,17 +49,7 @@ type CODBalance struct {
 
 // codBalanceRecord is the data of a cod_balance change, as the server
 // sends it and as the device stores it.
-type codBalanceRecord struct {
-	CourierID               string    `json:"courier_id"`
-	CollectedCents          int64     `json:"collected_cents"`
-	HandedOverCents         int64     `json:"handed_over_cents"`
-	InHandCents             int64     `json:"in_hand_cents"`
-	SettledCents            int64     `json:"settled_cents"`
-	OutstandingCents        int64     `json:"outstanding_cents"`
-	AwaitingSettlementCents int64     `json:"awaiting_settlement_cents"`
-	InHandCount             int64     `json:"in_hand_count"`
-	AsOf                    time.Time `json:"as_of"`
-}
+type codBalanceRecord syncproto.CODBalance
 
 // decodeBalance checks a cod_balance change. Without as_of the device
 // could not tell it from an older one, so it is malformed.

@@ -106,23 +106,8 @@ type Complaint struct {
 	CallbackIDs []string `json:"callback_ids"`
 }
 
-// ComplaintChange is the data of a "complaint" change in a courier's feed:
-// what the handheld needs to show the complaint offline. at_risk_from and
-// due_by let it work out the deadline state without the server.
-type ComplaintChange struct {
-	ComplaintID string            `json:"complaint_id"`
-	Category    string            `json:"category"`
-	Description string            `json:"description"`
-	Status      string            `json:"status"`
-	ReceivedAt  time.Time         `json:"received_at"`
-	AtRiskFrom  time.Time         `json:"at_risk_from"`
-	DueBy       time.Time         `json:"due_by"`
-	Waybill     string            `json:"waybill,omitempty"`
-	Customer    syncproto.Contact `json:"customer"`
-	Exempted    bool              `json:"exempted"`
-	ClosedAt    *time.Time        `json:"closed_at,omitempty"`
-	Version     int64             `json:"version"`
-}
+// ComplaintChange is the data of a "complaint" change in a courier's feed.
+type ComplaintChange = syncproto.ComplaintChange
 
 // NewComplaint is the body of POST /v1/complaints. CourierID names the
 // courier concerned; without it, the courier who picked up the waybill.

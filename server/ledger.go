@@ -261,17 +261,7 @@ type Reversal struct {
 
 // CODBalance is one courier's custody position; it is also the data of a
 // "cod_balance" change in their feed.
-type CODBalance struct {
-	CourierID               string    `json:"courier_id"`
-	CollectedCents          int64     `json:"collected_cents"`
-	HandedOverCents         int64     `json:"handed_over_cents"`
-	InHandCents             int64     `json:"in_hand_cents"`
-	SettledCents            int64     `json:"settled_cents"`
-	OutstandingCents        int64     `json:"outstanding_cents"`
-	AwaitingSettlementCents int64     `json:"awaiting_settlement_cents"`
-	InHandCount             int64     `json:"in_hand_count"`
-	AsOf                    time.Time `json:"as_of"`
-}
+type CODBalance = syncproto.CODBalance
 
 // CODBalanceList is the body of GET /v1/cod/balances.
 type CODBalanceList struct {

@@ -214,6 +214,68 @@ func (ad *admin) auditOps(ctx context.Context) ([]syncproto.AuditOp, error) {
 	}
 }
 
+// fetched is a raw answer of a blob route.
+type fetched struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// fetch makes a blob request as the admin: network failures, 429 and 5xx
+// are retried a few times, a 401 logs in again once; any other answer,
+// 202 included, is returned as it is.
+func (ad *admin) fetch(ctx context.Context, method, path string) (*fetched, error) {
+	var last error
+	relogged := false
+	for attempt := 1; attempt <= apiAttempts; attempt++ {
+		tok, err := ad.ensureLogin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ans, err := ad.fetchOnce(ctx, method, path, tok)
+		switch {
+		case err != nil:
+			last = err
+		case ans.status == http.StatusUnauthorized && !relogged:
+			relogged = true
+			ad.mu.Lock()
+			ad.token = ""
+			ad.mu.Unlock()
+			continue
+		case ans.status == http.StatusTooManyRequests || ans.status >= 500:
+			last = fmt.Errorf("HTTP %d", ans.status)
+		default:
+			return ans, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err := sleepCtx(ctx, time.Duration(attempt)*200*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%s %s: %w", method, path, last)
+}
+
+func (ad *admin) fetchOnce(ctx context.Context, method, path, token string) (*fetched, error) {
+	req, err := http.NewRequestWithContext(ctx, method, ad.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(syncproto.ProtocolHeader, strconv.Itoa(syncproto.ProtocolVersion))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := ad.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBlobRead))
+	if err != nil {
+		return nil, err
+	}
+	return &fetched{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
 // sleepCtx waits d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -25,6 +25,9 @@ type config struct {
 	Records   int
 	FailRate  float64
 	SlowRate  float64
+	// PhotoRate is the share of damage reports (and of inspections with
+	// faults) that get real photos; the others carry made-up digests.
+	PhotoRate float64
 	// Dir holds the outbox files; empty means a temporary directory that
 	// is removed at the end.
 	Dir  string
@@ -55,6 +58,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&cfg.Records, "records", 200, "records per courier")
 	fs.Float64Var(&cfg.FailRate, "fail-rate", 0.10, "share of requests the link fails (half before the server, half after it answered)")
 	fs.Float64Var(&cfg.SlowRate, "slow-rate", 0.05, "share of responses delayed by 100-400 ms")
+	fs.Float64Var(&cfg.PhotoRate, "photo-rate", 0.5, "share of damage reports (and inspections with faults) with real JPEG photos, uploaded and checked; the rest carry made-up digests")
 	fs.StringVar(&cfg.Dir, "dir", "", "directory for the outbox files (default: a temporary directory removed at the end)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed (default: time-based; printed at start)")
 	fs.IntVar(&cfg.Batch, "batch", 200, "ops per push request")
@@ -105,6 +109,8 @@ func (cfg *config) check() error {
 		return errors.New("-fail-rate: from 0 up to (not including) 1")
 	case cfg.SlowRate < 0 || cfg.SlowRate > 1:
 		return errors.New("-slow-rate: 0 to 1")
+	case cfg.PhotoRate < 0 || cfg.PhotoRate > 1:
+		return errors.New("-photo-rate: 0 to 1")
 	case cfg.Batch < 1 || cfg.Batch > 500:
 		return errors.New("-batch: 1 to 500")
 	case cfg.BenchBatches < 1:

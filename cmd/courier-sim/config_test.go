@@ -14,7 +14,7 @@ func TestParseConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		if cfg.Server != "http://127.0.0.1:8080" || cfg.Couriers != 50 || cfg.Records != 200 || cfg.FailRate != 0.10 ||
-			cfg.SlowRate != 0.05 || cfg.Batch != 200 || cfg.BenchBatches != 200 || cfg.Bench != nil {
+			cfg.SlowRate != 0.05 || cfg.PhotoRate != 0.5 || cfg.Batch != 200 || cfg.BenchBatches != 200 || cfg.Bench != nil {
 			t.Errorf("defaults = %+v", cfg)
 		}
 		if cfg.AdminUser != "admin" || cfg.AdminPass != "admin-demo-pw" {
@@ -55,6 +55,7 @@ func TestParseConfig(t *testing.T) {
 		{"-server", "http://h", "-couriers", "0"},
 		{"-server", "http://h", "-fail-rate", "1"},
 		{"-server", "http://h", "-batch", "501"},
+		{"-server", "http://h", "-photo-rate", "1.5"},
 		{"-server", "http://h", "-bench", "1,x"},
 		{"-server", "http://h", "-admin", "nocolon"},
 		{"-server", "http://h", "extra"},

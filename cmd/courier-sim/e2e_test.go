@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func TestSimulatorAgainstTheRealServerLosesAndDoublesNothing(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, want := range []string{
-		`(?m)^OK: 0 lost, 0 duplicated, all rejections as expected$`,
+		`(?m)^OK: 0 lost, 0 duplicated, all rejections as expected, [1-9]\d* photos stored once, processed and linked$`,
 		`(?m)^couriers +4$`,
 		`(?m)^records +160$`,
 		`(?m)^rejected not_assigned +expected (\d+), got (\d+)$`,
@@ -83,6 +84,56 @@ func TestSimulatorAgainstTheRealServerLosesAndDoublesNothing(t *testing.T) {
 	if m == nil || m[2] == "0" {
 		t.Errorf("no response was lost after the server applied it (%q): the run proved nothing about resends", m)
 	}
+	checkPhotoSummary(t, out)
+}
+
+// checkPhotoSummary checks the photo lines of a summary: photos were
+// attached, on damage reports and with a big one, and every one of them
+// was uploaded, stored, processed and linked, over a link that lost some
+// of their requests, without sending their bytes twice.
+func checkPhotoSummary(t *testing.T, out string) {
+	t.Helper()
+	num := func(pattern string) []int {
+		t.Helper()
+		m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("summary does not match %s", pattern)
+		}
+		var ns []int
+		for _, s := range m[1:] {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				t.Fatalf("%s: %q is not a number", pattern, s)
+			}
+			ns = append(ns, n)
+		}
+		return ns
+	}
+	att := num(`(?m)^photos attached +(\d+) \((\d+) on damage reports, (\d+) on vehicle logs; (\d+) big\)`)
+	if att[0] == 0 || att[1] == 0 || att[3] == 0 {
+		t.Errorf("photos attached %d, on damage reports %d, big %d: the run proved nothing about photos", att[0], att[1], att[3])
+	}
+	up := num(`(?m)^photos uploaded +(\d+) \((\d+) pending, (\d+) failed on handhelds\)`)
+	stored := num(`(?m)^photos stored +(\d+) `)
+	proc := num(`(?m)^photos processed +(\d+) \(.*; (\d+) unprocessable`)
+	if up[0] != att[0] || up[1] != 0 || up[2] != 0 || stored[0] != att[0] || proc[0] != att[0] || proc[1] != 0 {
+		t.Errorf("of %d photos: %d uploaded (%d pending, %d failed), %d stored, %d processed (%d unprocessable)",
+			att[0], up[0], up[1], up[2], stored[0], proc[0], proc[1])
+	}
+	linked := num(`(?m)^damage reports linked +(\d+) of (\d+) with photos all stored; (\d+) of (\d+) with made-up`)
+	if linked[1] == 0 || linked[0] != linked[1] || linked[2] != linked[3] {
+		t.Errorf("damage reports linked: %v", linked)
+	}
+	m := regexp.MustCompile(`(?m)^photo bytes sent +([\d.]+) MiB for ([\d.]+) MiB of photos \(([\d.]+)x`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatal("no photo bytes line")
+	}
+	if ratio, _ := strconv.ParseFloat(m[3], 64); ratio < 1 || ratio >= 1.5 {
+		t.Errorf("photo bytes sent / photo bytes = %s: want at least 1 (all sent) and well under 1.5 (resumed, not resent)", m[3])
+	}
+	if b := num(`blob (\d+),`); b[0] <= att[0] {
+		t.Errorf("%d blob requests for %d photos: each needs a HEAD and a PATCH at least", b[0], att[0])
+	}
 }
 
 func TestSimulatorSecondRunOnTheSameServerDoesNotCollide(t *testing.T) {
@@ -92,7 +143,7 @@ func TestSimulatorSecondRunOnTheSameServerDoesNotCollide(t *testing.T) {
 	url := startServer(t, "admin:admin-demo-pw")
 	for i := range 2 {
 		var stdout, stderr strings.Builder
-		args := []string{"-server", url, "-couriers", "2", "-records", "25", "-fail-rate", "0.1", "-quiet"}
+		args := []string{"-server", url, "-couriers", "2", "-records", "25", "-fail-rate", "0.1", "-photo-rate", "0", "-quiet"}
 		if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 			t.Fatalf("run %d: %v\n%s%s", i+1, err, stdout.String(), stderr.String())
 		}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,14 +33,18 @@ type linkStats struct {
 	ResetAfter    atomic.Int64
 	Slow          atomic.Int64
 	// By route: how the handhelds spent their requests.
-	Push, Pull, Login, Refresh, Other atomic.Int64
+	Push, Pull, Blob, Login, Refresh, Other atomic.Int64
+	// BlobBytes is the photo bytes (PUT and PATCH bodies) that reached the
+	// server; BlobBytesLost those of requests dropped before it.
+	BlobBytes, BlobBytesLost atomic.Int64
 }
 
 // add folds o into s.
 func (s *linkStats) add(o *linkStats) {
 	for _, p := range [][2]*atomic.Int64{
 		{&s.Requests, &o.Requests}, {&s.DroppedBefore, &o.DroppedBefore}, {&s.ResetAfter, &o.ResetAfter}, {&s.Slow, &o.Slow},
-		{&s.Push, &o.Push}, {&s.Pull, &o.Pull}, {&s.Login, &o.Login}, {&s.Refresh, &o.Refresh}, {&s.Other, &o.Other},
+		{&s.Push, &o.Push}, {&s.Pull, &o.Pull}, {&s.Blob, &o.Blob}, {&s.Login, &o.Login}, {&s.Refresh, &o.Refresh}, {&s.Other, &o.Other},
+		{&s.BlobBytes, &o.BlobBytes}, {&s.BlobBytesLost, &o.BlobBytesLost},
 	} {
 		p[0].Add(p[1].Load())
 	}
@@ -47,6 +52,10 @@ func (s *linkStats) add(o *linkStats) {
 
 // countRoute counts a request by its route.
 func (s *linkStats) countRoute(path string) {
+	if strings.HasPrefix(path, "/v1/blobs/") {
+		s.Blob.Add(1)
+		return
+	}
 	switch path {
 	case "/v1/sync/push":
 		s.Push.Add(1)
@@ -122,13 +131,19 @@ func (f *flakyLink) RoundTrip(req *http.Request) (*http.Response, error) {
 	f.stats.Requests.Add(1)
 	f.stats.countRoute(req.URL.Path)
 	fate := f.decide()
+	upload := int64(0)
+	if strings.HasPrefix(req.URL.Path, "/v1/blobs/") && (req.Method == http.MethodPatch || req.Method == http.MethodPut) {
+		upload = max(0, req.ContentLength)
+	}
 	if fate.drop {
 		f.stats.DroppedBefore.Add(1)
+		f.stats.BlobBytesLost.Add(upload)
 		if req.Body != nil {
 			req.Body.Close()
 		}
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errLinkDropped}
 	}
+	f.stats.BlobBytes.Add(upload)
 	resp, err := f.base.RoundTrip(req)
 	if err != nil {
 		return nil, err

@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // Sync cadence of a simulated courier.
@@ -38,6 +40,8 @@ type courier struct {
 	outbox   *mobileapi.Outbox
 
 	expected  []expectedOp
+	shots     []shot           // photos attached
+	reports   []expectedReport // damage reports queued, with their photos
 	refused   int
 	surprises []string
 	syncCalls int
@@ -94,6 +98,12 @@ func (f *fleet) runCourier(ctx context.Context, c *courier) error {
 		return fmt.Errorf("courier %d: open outbox: %w", c.idx, err)
 	}
 	c.outbox = o
+	camDir := strings.TrimSuffix(c.path, ".db") + ".camera"
+	if err := os.MkdirAll(camDir, 0o700); err != nil {
+		return fmt.Errorf("courier %d: %w", c.idx, err)
+	}
+	defer os.RemoveAll(camDir)
+	c.gen.cam, c.gen.photoRate = newCamera(camDir, f.cfg.Seed, c.idx, time.Now), f.cfg.PhotoRate
 	unsynced, sinceSync := 0, 0
 	next := syncEveryMin + c.gen.r.IntN(syncEverySpan)
 	for range f.cfg.Records {
@@ -123,7 +133,7 @@ func (f *fleet) runCourier(ctx context.Context, c *courier) error {
 		if serr != nil {
 			return fmt.Errorf("courier %d: status: %w", c.idx, serr)
 		}
-		if err == nil && st.Pending == 0 {
+		if err == nil && st.Pending == 0 && st.PhotosPending == 0 {
 			f.progress(unsynced)
 			return nil
 		}
@@ -144,6 +154,10 @@ func (c *courier) note(out outcome) {
 	}
 	if out.OpID != "" {
 		c.expected = append(c.expected, expectedOp{OpID: out.OpID, Kind: out.Kind, DeviceID: c.deviceID, Want: out.Want})
+	}
+	c.shots = append(c.shots, out.Shots...)
+	if out.Kind == syncproto.KindDamageReport && out.OpID != "" && out.Want == "" {
+		c.reports = append(c.reports, expectedReport{OpID: out.OpID, CourierID: c.userID, Digests: out.Evidence, Real: out.RealPhotos})
 	}
 }
 
@@ -176,6 +190,29 @@ func (f *fleet) outboxStates() ([]outboxState, error) {
 		out = append(out, outboxState{DeviceID: c.deviceID, Pending: st.Pending, StatusRejected: st.Rejected, Rejected: rej})
 	}
 	return out, nil
+}
+
+// photoStates reads what every handheld holds about its photos, and lists
+// the damage reports the couriers queued.
+func (f *fleet) photoStates() ([]handheldPhotos, []expectedReport, error) {
+	var hands []handheldPhotos
+	var reports []expectedReport
+	for _, c := range f.couriers {
+		reports = append(reports, c.reports...)
+		h := handheldPhotos{DeviceID: c.deviceID, Shots: c.shots, Pending: -1}
+		if c.outbox != nil {
+			st, err := c.outbox.Status()
+			if err != nil {
+				return nil, nil, fmt.Errorf("courier %d: status: %w", c.idx, err)
+			}
+			if h.Photos, err = c.outbox.Photos(); err != nil {
+				return nil, nil, fmt.Errorf("courier %d: photos: %w", c.idx, err)
+			}
+			h.Pending, h.Failed = st.PhotosPending, st.PhotosFailed
+		}
+		hands = append(hands, h)
+	}
+	return hands, reports, nil
 }
 
 func (f *fleet) close() {

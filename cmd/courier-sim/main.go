@@ -5,12 +5,21 @@
 // link. At the end it reads the server's audit log and checks that every
 // recorded op arrived exactly once with the expected outcome.
 //
+// A share of the damage reports (-photo-rate) and of the inspections with
+// faults carry real photos: noisy JPEGs of 1–1.2 MP (one of ~3 MP per
+// courier) with an EXIF block holding an orientation and a GPS position,
+// attached with AttachPhoto and uploaded by the handhelds' blob queues over
+// the same link. The end check reads every photo back as the admin: stored
+// whole with the right digest, processed into an upright display copy
+// without EXIF or GPS, and linked to its damage report, which shows it
+// "stored"; the other reports' made-up photos must show "pending".
+//
 // With -bench it instead measures raw push throughput and latency for
 // several numbers of concurrent devices.
 //
 // Usage:
 //
-//	courier-sim -server http://127.0.0.1:8080 [-couriers 50] [-records 200] [-fail-rate 0.1]
+//	courier-sim -server http://127.0.0.1:8080 [-couriers 50] [-records 200] [-fail-rate 0.1] [-photo-rate 0.5]
 //	courier-sim -server http://127.0.0.1:8080 -bench 1,16,64,256
 package main
 

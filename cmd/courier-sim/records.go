@@ -20,6 +20,7 @@ type recorder interface {
 	RecordComplaint(c *mobileapi.Complaint) (string, error)
 	RecordCallbackOutcome(c *mobileapi.CallbackOutcome) (string, error)
 	RecordVehicleLog(v *mobileapi.VehicleLog) (string, error)
+	AttachPhoto(path string) (string, error)
 }
 
 // action is what a courier does next. Some actions are wrong on purpose,
@@ -73,6 +74,13 @@ type outcome struct {
 	// Surprise describes a handheld decision the simulator did not expect
 	// (a valid record refused, an invalid one queued).
 	Surprise string
+	// Evidence is the photo digests of a queued damage report or vehicle
+	// log; RealPhotos says they were attached (else they are made up and
+	// never uploaded, like photos lost on a broken handheld).
+	Evidence   []string
+	RealPhotos bool
+	// Shots are the photos attached in this step.
+	Shots []shot
 }
 
 type pickupInfo struct {
@@ -90,6 +98,12 @@ type generator struct {
 	runID   string
 	courier int
 	now     func() time.Time
+	// cam takes the real photos, photoRate of the damage reports (and of
+	// the inspections with faults) get; with cam nil all photos are made
+	// up.
+	cam       *camera
+	photoRate float64
+	bigTaken  bool // the courier's one big photo is taken
 
 	last      time.Time // recorded_at of the previous record
 	pickups   []pickupInfo
@@ -153,14 +167,29 @@ func (g *generator) step(rec recorder) (outcome, error) {
 	case act == actComplaint:
 		return g.queued(syncproto.KindComplaint, "")(rec.RecordComplaint(g.complaint()))
 	case act == actDamageReport:
-		return g.queued(syncproto.KindDamageReport, "")(rec.RecordDamageReport(g.damageReport()))
+		d := g.damageReport()
+		ev, err := g.attachEvidence(rec, syncproto.KindDamageReport, 1+g.r.IntN(3), 1)
+		if err != nil {
+			return outcome{Kind: syncproto.KindDamageReport}, err
+		}
+		d.Photos = ev.digests
+		o, err := g.queued(syncproto.KindDamageReport, "")(rec.RecordDamageReport(d))
+		return ev.note(o), err
 	case act == actVehicleLog, act == actOdometerRegression && g.odometer == 0:
 		v := g.vehicleLog()
+		var ev evidence
+		if len(v.Photos) > 0 { // an inspection with faults: one real photo shows them
+			var err error
+			if ev, err = g.attachEvidence(rec, syncproto.KindVehicleLog, len(v.Photos), 1); err != nil {
+				return outcome{Kind: syncproto.KindVehicleLog}, err
+			}
+			v.Photos = ev.digests
+		}
 		o, err := g.queued(syncproto.KindVehicleLog, "")(rec.RecordVehicleLog(v))
 		if o.OpID != "" {
 			g.odometer = v.OdometerKM
 		}
-		return o, err
+		return ev.note(o), err
 	case act == actOdometerRegression:
 		v := g.vehicleLog()
 		v.OdometerKM = g.odometer - 1 - g.r.Int64N(50)
@@ -361,14 +390,11 @@ func (g *generator) damageReport() *mobileapi.DamageReport {
 	} else {
 		d.Waybill = fmt.Sprintf("SF%013d", r.Int64N(1e13)) // a parcel someone else picked up
 	}
-	for range 1 + r.IntN(3) {
-		d.Photos = append(d.Photos, g.photo())
-	}
 	return d
 }
 
-// photo returns the SHA-256 of some made-up photo bytes; the blobs
-// themselves are not uploaded.
+// photo returns the SHA-256 of some made-up photo bytes, a photo that is
+// never uploaded.
 func (g *generator) photo() string {
 	var b [64]byte
 	for i := range b {

@@ -84,3 +84,64 @@ func TestGeneratorRepeatsItselfForTheSameSeed(t *testing.T) {
 		}
 	}
 }
+
+func TestGeneratorAttachesRealPhotosToTheShareAskedFor(t *testing.T) {
+	const n = 90
+	run := func(rate float64) ([]outcome, *mobileapi.Outbox) {
+		o, err := mobileapi.Open(filepath.Join(t.TempDir(), "outbox.db"), &mobileapi.Options{DeviceID: "pda-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { o.Close() })
+		g := newGenerator(11, "1234567890", 7, time.Now)
+		g.cam, g.photoRate = newCamera(t.TempDir(), 11, 7, time.Now), rate
+		out := make([]outcome, n)
+		for i := range out {
+			if out[i], err = g.step(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out, o
+	}
+	none, noneBox := run(0)
+	all, allBox := run(1)
+
+	var reports, big int
+	shots := map[string]bool{}
+	for i := range all {
+		if none[i].Kind != all[i].Kind || none[i].Want != all[i].Want {
+			t.Fatalf("step %d: %s/%s with photos, %s/%s without: photos changed the records", i, all[i].Kind, all[i].Want, none[i].Kind, none[i].Want)
+		}
+		if none[i].RealPhotos || len(none[i].Shots) > 0 {
+			t.Errorf("step %d: a photo was taken at photo rate 0", i)
+		}
+		for _, s := range all[i].Shots {
+			shots[s.Digest] = true
+			if s.Big {
+				big++
+			}
+		}
+		if all[i].Kind == syncproto.KindDamageReport && all[i].OpID != "" {
+			reports++
+			if !all[i].RealPhotos || len(all[i].Evidence) != 1 || len(all[i].Shots) != 1 || all[i].Evidence[0] != all[i].Shots[0].Digest {
+				t.Errorf("step %d: damage report at photo rate 1 carries %v (real %v), shots %+v", i, all[i].Evidence, all[i].RealPhotos, all[i].Shots)
+			}
+		}
+	}
+	t.Logf("%d damage reports, %d photos", reports, len(shots))
+	if reports == 0 || big != 1 {
+		t.Fatalf("%d damage reports, %d big photos: want some reports and exactly one big photo", reports, big)
+	}
+	queued, err := allBox.Photos()
+	if err != nil || len(queued) != len(shots) {
+		t.Fatalf("the outbox queues %d photos (%v), the courier took %d", len(queued), err, len(shots))
+	}
+	for _, p := range queued {
+		if !shots[p.Digest] || p.State != mobileapi.PhotoPending {
+			t.Errorf("queued photo %s… in state %s was not taken, or is not pending", p.Digest[:12], p.State)
+		}
+	}
+	if ps, _ := noneBox.Photos(); len(ps) != 0 {
+		t.Errorf("photo rate 0 queued %d photos", len(ps))
+	}
+}

@@ -23,6 +23,8 @@ type summary struct {
 	Refused   int // refused on the handheld as intended (never sent)
 	Surprises []string
 	Check     *checkResult
+	// Photos is the photo end check; nil when none was made.
+	Photos    *photoCheck
 	Link      linkStats
 	SyncCalls int
 	SyncFails int
@@ -39,12 +41,18 @@ type summary struct {
 }
 
 // OK reports whether the run passed.
-func (s *summary) OK() bool { return s.Check.OK() && len(s.Surprises) == 0 }
+func (s *summary) OK() bool {
+	return s.Check.OK() && len(s.Surprises) == 0 && (s.Photos == nil || s.Photos.OK())
+}
 
 // verdict is the last line of the report.
 func (s *summary) verdict() string {
 	if s.OK() {
-		return "OK: 0 lost, 0 duplicated, all rejections as expected"
+		v := "OK: 0 lost, 0 duplicated, all rejections as expected"
+		if p := s.Photos; p != nil {
+			v += fmt.Sprintf(", %d photos stored once, processed and linked", p.Attached)
+		}
+		return v
 	}
 	c := s.Check
 	var why []string
@@ -60,6 +68,13 @@ func (s *summary) verdict() string {
 	add(c.OutboxPending, "still pending on handhelds")
 	add(c.OutboxMismatch, "rejections on handhelds not as expected")
 	add(len(s.Surprises), "handheld decisions not as expected")
+	if p := s.Photos; p != nil && !p.OK() {
+		add(p.Faults, "photo problems")
+		add(p.Attached-p.Stored, "photos not stored")
+		add(p.Attached-p.Processed, "photos not processed")
+		add(p.Reports-p.Linked, "damage reports with photos not linked")
+		add(p.Missing-p.MissingShown, "damage reports with missing photos not shown pending")
+	}
 	return "FAIL: " + strings.Join(why, ", ")
 }
 
@@ -87,8 +102,11 @@ func (s *summary) write(w io.Writer) error {
 	row("unexpected in audit", c.Unexpected)
 	row("pending on handhelds", c.OutboxPending)
 	row("handheld rejections off", c.OutboxMismatch)
-	row("link requests", fmt.Sprintf("%d (push %d, pull %d, login %d, refresh %d, other %d)", s.Link.Requests.Load(),
-		s.Link.Push.Load(), s.Link.Pull.Load(), s.Link.Login.Load(), s.Link.Refresh.Load(), s.Link.Other.Load()))
+	if s.Photos != nil {
+		s.photoRows(row)
+	}
+	row("link requests", fmt.Sprintf("%d (push %d, pull %d, blob %d, login %d, refresh %d, other %d)", s.Link.Requests.Load(),
+		s.Link.Push.Load(), s.Link.Pull.Load(), s.Link.Blob.Load(), s.Link.Login.Load(), s.Link.Refresh.Load(), s.Link.Other.Load()))
 	row("link failures", fmt.Sprintf("%d dropped before, %d reset after, %d slow",
 		s.Link.DroppedBefore.Load(), s.Link.ResetAfter.Load(), s.Link.Slow.Load()))
 	row("sync calls", fmt.Sprintf("%d (%d returned an error)", s.SyncCalls, s.SyncFails))
@@ -105,12 +123,38 @@ func (s *summary) write(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	for _, p := range append(append([]string(nil), s.Surprises...), c.Problems...) {
+	problems := append(append([]string(nil), s.Surprises...), c.Problems...)
+	if s.Photos != nil {
+		problems = append(problems, s.Photos.Problems...)
+	}
+	for _, p := range problems {
 		fmt.Fprintln(w, "  -", p)
 	}
 	_, err := fmt.Fprintln(w, s.verdict())
 	return err
 }
+
+// photoRows adds the photo lines to the summary table.
+func (s *summary) photoRows(row func(k string, v any)) {
+	p := s.Photos
+	row("photos attached", fmt.Sprintf("%d (%d on damage reports, %d on vehicle logs; %d big), %s", p.Attached, p.OnDamage, p.OnVehicle, p.Big, mib(p.PhotoBytes)))
+	row("photos uploaded", fmt.Sprintf("%d (%d pending, %d failed on handhelds)", p.Uploaded, p.HandheldPending, p.HandheldFailed))
+	row("photos stored", fmt.Sprintf("%d (whole, original's digest checked)", p.Stored))
+	row("photos processed", fmt.Sprintf("%d (display copy upright, <= %d px, no EXIF/GPS; %d unprocessable; %d waits on 202)",
+		p.Processed, displayLongSide, p.Unprocessable, p.Waits))
+	row("damage reports linked", fmt.Sprintf("%d of %d with photos all stored; %d of %d with made-up photos shown pending",
+		p.Linked, p.Reports, p.MissingShown, p.Missing))
+	sent, lost := s.Link.BlobBytes.Load(), s.Link.BlobBytesLost.Load()
+	ratio := "-"
+	if p.PhotoBytes > 0 {
+		ratio = fmt.Sprintf("%.3fx", float64(sent)/float64(p.PhotoBytes))
+	}
+	row("photo bytes sent", fmt.Sprintf("%s for %s of photos (%s; %s more in requests dropped before the server)", mib(sent), mib(p.PhotoBytes), ratio, mib(lost)))
+	row("photo check", p.Time.Round(time.Millisecond))
+}
+
+// mib formats a byte count in MiB.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // codesOf lists the codes of both tallies, sorted.
 func codesOf(a, b map[syncproto.Code]int) []syncproto.Code {

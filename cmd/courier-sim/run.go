@@ -81,14 +81,28 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 		return err
 	}
 	devices, users := f.members()
+	hands, reports, err := f.photoStates()
+	if err != nil {
+		return err
+	}
+	photos, err := checkPhotos(ctx, ad, hands, reports)
+	if err != nil {
+		return err
+	}
 	s := &summary{
 		Seed: cfg.Seed, RunID: runID, Couriers: cfg.Couriers, Records: cfg.Couriers * cfg.Records,
 		Check:     checkRun(f.expected(), audit, devices, users, states),
+		Photos:    photos,
 		FleetTime: fleetTime, SetupTime: setupTime, AuditOps: len(audit),
 	}
 	for i, c := range f.couriers {
 		if states[i].Pending != 0 && c.lastErr != nil {
 			fmt.Fprintf(stderr, "courier-sim: courier %d: last sync error: %v\n", c.idx, c.lastErr)
+		}
+		if hands[i].Pending > 0 && c.outbox != nil {
+			if st, err := c.outbox.Status(); err == nil && st.LastPhotoError != "" {
+				fmt.Fprintf(stderr, "courier-sim: courier %d: last photo upload error: %s\n", c.idx, st.LastPhotoError)
+			}
 		}
 		s.Refused += c.refused
 		s.Surprises = append(s.Surprises, c.surprises...)

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
@@ -35,27 +37,41 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			ra *server.RetryAfterError
 			fe *fiber.Error
 		)
+		status := 0
 		switch {
 		case errors.As(err, &ra):
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(ra.After.Seconds())))
 			pe = ra.Err
 		case errors.As(err, &pe):
 		case errors.As(err, &fe):
+			// fiber's and fasthttp's own errors (unknown route, bad framing,
+			// timeouts): their text can quote the request, so only the
+			// status's name is sent.
 			code, ok := fiberCodes[fe.Code]
-			if !ok {
+			switch {
+			case ok:
+			case fe.Code >= 400 && fe.Code < 500:
+				code, status = syncproto.CodeInvalidRequest, fe.Code
+			default:
 				code = syncproto.CodeInternal
+				log.Error("request failed", "request_id", requestID(c), "status", fe.Code)
 			}
-			pe = &syncproto.Error{Code: code, Message: fe.Message}
-			if code == syncproto.CodeInternal {
-				log.Error("request failed", "request_id", requestID(c), "status", fe.Code, "err", fe.Message)
-				pe.Message = "internal error"
-			}
+			pe = &syncproto.Error{Code: code, Message: strings.ToLower(http.StatusText(fe.Code))}
 		default:
 			log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "route", c.Route().Path, "err", err)
 			pe = &syncproto.Error{Code: syncproto.CodeInternal, Message: "internal error; request id " + requestID(c)}
 		}
-		status := syncproto.StatusOf(pe.Code)
-		if status == fiber.StatusRequestEntityTooLarge || status >= 500 {
+		if status == 0 {
+			status = syncproto.StatusOf(pe.Code)
+		}
+		// A body the handler did not read must not be taken for the next
+		// request: read it when it is small, else close the connection.
+		if c.Response().ConnectionClose() || c.Request().Header.ContentLength() > maxDrain {
+			c.Context().SetConnectionClose()
+		} else {
+			discard(c, bodyStream(c), maxDrain)
+		}
+		if status == fiber.StatusRequestEntityTooLarge || status >= 500 || status == fiber.StatusRequestTimeout {
 			c.Context().SetConnectionClose()
 		}
 		return c.Status(status).JSON(syncproto.ErrorBody{Error: *pe})

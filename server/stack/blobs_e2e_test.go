@@ -277,3 +277,30 @@ func TestDamageReportShowsWhichPhotosArePending(t *testing.T) {
 		wantError(t, resp, body, 403, syncproto.CodeForbidden)
 	})
 }
+
+func TestARefusedUploadLeavesTheConnectionClean(t *testing.T) {
+	ts := startStack(t, stack.Config{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(conn)
+	chunk := bytes.Repeat([]byte{0xd8}, 200<<10)
+	fmt.Fprintf(conn, "PATCH /v1/blobs/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer expired.or.forged\r\n"+
+		"Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nUpload-Length: %d\r\nContent-Length: %d\r\n\r\n",
+		strings.Repeat("cd", 32), len(chunk), len(chunk))
+	conn.Write(chunk)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != 401 {
+		t.Fatalf("refused chunk: %v %v, want 401", resp, err)
+	}
+	resp.Body.Close()
+	// The same connection must serve the next request, not the chunk's bytes.
+	fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err = http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("next request on the connection: %v %v, want 200", resp, err)
+	}
+}
