@@ -156,16 +156,25 @@ func (d *DB) Backup(path string) error {
 }
 
 // Check runs bbolt's consistency check and returns the first problem found.
+// It holds the writer lock (a transaction it rolls back): a read
+// transaction's check can report pages freed by a concurrent commit.
 func (d *DB) Check() error {
-	return d.db.View(func(tx *bbolt.Tx) error {
-		var first error
+	var first error
+	err := d.db.Update(func(tx *bbolt.Tx) error {
 		for err := range tx.Check() { // drain: the checker runs until done
 			if first == nil {
 				first = err
 			}
 		}
-		return first
+		return errRollback
 	})
+	if err != errRollback {
+		return err
+	}
+	return first
 }
+
+// errRollback ends a transaction that must not commit.
+var errRollback = errors.New("bolt: rolled back")
 
 func (d *DB) now() time.Time { return d.clock.Now() }

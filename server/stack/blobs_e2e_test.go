@@ -25,7 +25,7 @@ import (
 )
 
 // noisyJPEG makes a real photo-like JPEG of w×h pixels.
-func noisyJPEG(t *testing.T, w, h int, seed uint64) []byte {
+func noisyJPEG(t testing.TB, w, h int, seed uint64) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	r := rand.New(rand.NewPCG(seed, 1))

@@ -22,7 +22,7 @@ type testServer struct {
 	root *caller
 }
 
-func startStack(t *testing.T, cfg stack.Config) *testServer {
+func startStack(t testing.TB, cfg stack.Config) *testServer {
 	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
@@ -43,7 +43,7 @@ func startStack(t *testing.T, cfg stack.Config) *testServer {
 	return ts
 }
 
-func (ts *testServer) stop(t *testing.T) {
+func (ts *testServer) stop(t testing.TB) {
 	if ts.Stack == nil {
 		return
 	}
@@ -61,7 +61,7 @@ type caller struct {
 	url, token, userID, device string
 }
 
-func (ts *testServer) login(t *testing.T, user, pass, device string) *caller {
+func (ts *testServer) login(t testing.TB, user, pass, device string) *caller {
 	t.Helper()
 	c := &caller{url: ts.url, device: device}
 	var tok syncproto.TokenResponse
@@ -71,7 +71,7 @@ func (ts *testServer) login(t *testing.T, user, pass, device string) *caller {
 }
 
 // user creates an account with role and logs it in on device.
-func (ts *testServer) user(t *testing.T, name, role, device string) *caller {
+func (ts *testServer) user(t testing.TB, name, role, device string) *caller {
 	t.Helper()
 	ts.root.mustJSON(t, "POST", "/v1/admin/users", syncproto.CreateUserRequest{Username: name, Password: name + "-password", Role: role}, 201, nil)
 	return ts.login(t, name, name+"-password", device)
@@ -79,7 +79,7 @@ func (ts *testServer) user(t *testing.T, name, role, device string) *caller {
 
 // do sends a request with the caller's token; body may be nil, []byte or
 // a value to encode as JSON.
-func (c *caller) do(t *testing.T, method, path string, body any, header map[string]string) (*http.Response, []byte) {
+func (c *caller) do(t testing.TB, method, path string, body any, header map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -116,7 +116,7 @@ func (c *caller) do(t *testing.T, method, path string, body any, header map[stri
 }
 
 // mustJSON sends body as JSON, checks the status and decodes into out.
-func (c *caller) mustJSON(t *testing.T, method, path string, body any, status int, out any) {
+func (c *caller) mustJSON(t testing.TB, method, path string, body any, status int, out any) {
 	t.Helper()
 	resp, data := c.do(t, method, path, body, map[string]string{"Content-Type": "application/json"})
 	if resp.StatusCode != status {
@@ -130,7 +130,7 @@ func (c *caller) mustJSON(t *testing.T, method, path string, body any, status in
 }
 
 // wantError checks a response is the error body with code at status.
-func wantError(t *testing.T, resp *http.Response, data []byte, status int, code syncproto.Code) {
+func wantError(t testing.TB, resp *http.Response, data []byte, status int, code syncproto.Code) {
 	t.Helper()
 	var eb syncproto.ErrorBody
 	if resp.StatusCode != status || json.Unmarshal(data, &eb) != nil || eb.Error.Code != code {
@@ -139,7 +139,7 @@ func wantError(t *testing.T, resp *http.Response, data []byte, status int, code 
 }
 
 // push sends ops from the caller's device and returns the results.
-func (c *caller) push(t *testing.T, ops ...syncproto.Op) []syncproto.PushResult {
+func (c *caller) push(t testing.TB, ops ...syncproto.Op) []syncproto.PushResult {
 	t.Helper()
 	var pr syncproto.PushResponse
 	c.mustJSON(t, "POST", "/v1/sync/push", syncproto.PushRequest{DeviceID: c.device, Ops: ops}, 200, &pr)
