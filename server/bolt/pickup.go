@@ -20,6 +20,9 @@ func (a *applier) pickup(po *pendingOp, p *syncproto.Pickup) (string, []string, 
 	if err != nil {
 		return "", nil, nil, err
 	}
+	if po.pre != nil {
+		return ref, nil, nil, b.Put([]byte(p.Waybill), withRef(po.pre, ref))
+	}
 	rec := &pickupRecord{recordMeta: a.meta(po, ref), Pickup: p, Sender: po.sealed[0], Recipient: po.sealed[1]}
 	return ref, nil, nil, putJSON(b, []byte(p.Waybill), rec)
 }

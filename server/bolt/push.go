@@ -47,6 +47,7 @@ type pendingOp struct {
 	raw        json.RawMessage // compact payload bytes
 	flags      []string
 	sealed     []sealedParty // personal data of the payload, sealed
+	pre        []byte        // the stored record, encoded with an empty ref (see withRef)
 }
 
 // Push implements server.SyncService.
@@ -54,7 +55,7 @@ func (d *DB) Push(ctx context.Context, p server.Principal, req *syncproto.PushRe
 	now := d.now()
 	pending := make([]pendingOp, len(req.Ops))
 	for i := range req.Ops {
-		if err := d.prepare(&pending[i], &req.Ops[i], req.DeviceID, now); err != nil {
+		if err := d.prepare(&pending[i], &req.Ops[i], p.UserID, req.DeviceID, now); err != nil {
 			return nil, err
 		}
 	}
@@ -76,7 +77,7 @@ func (d *DB) Push(ctx context.Context, p server.Principal, req *syncproto.PushRe
 	return &syncproto.PushResponse{Results: results, ServerTime: now}, nil
 }
 
-func (d *DB) prepare(po *pendingOp, op *syncproto.Op, device string, now time.Time) error {
+func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, now time.Time) error {
 	po.op = op
 	u, _ := syncproto.ParseUUID(op.OpID) // ValidatePush checked the form
 	po.key = u[:]
@@ -107,7 +108,41 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, device string, now time.Ti
 	if skew := now.Sub(po.recordedAt); skew > d.opts.SkewLimit || -skew > d.opts.SkewLimit {
 		po.flags = append(po.flags, "clock_skew")
 	}
+	return d.preencode(po, courier, device, now)
+}
+
+// preencode encodes, before the write transaction, the records whose
+// content does not depend on what the transaction finds (all but their
+// ref): the single writer then only splices the ref in.
+func (d *DB) preencode(po *pendingOp, courier, device string, now time.Time) error {
+	m := recordMeta{OpID: po.op.OpID, CourierID: courier, DeviceID: device, RecordedAt: po.recordedAt, ReceivedAt: now, Flags: po.flags}
+	var v any
+	switch p := po.payload.(type) {
+	case *syncproto.Pickup:
+		v = &pickupRecord{recordMeta: m, Pickup: p, Sender: po.sealed[0], Recipient: po.sealed[1]}
+	default:
+		return nil
+	}
+	pre, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if bytes.HasPrefix(pre, emptyRef) {
+		po.pre = pre
+	}
 	return nil
+}
+
+// emptyRef is how every pre-encoded record starts (recordMeta comes first).
+var emptyRef = []byte(`{"ref":""`)
+
+// withRef returns the pre-encoded record with its ref filled in.
+func withRef(pre []byte, ref string) []byte {
+	out := make([]byte, 0, len(pre)+len(ref))
+	out = append(out, `{"ref":"`...)
+	out = append(out, ref...) // refs are ASCII letters, digits and dashes
+	out = append(out, '"')
+	return append(out, pre[len(emptyRef):]...)
 }
 
 // applier applies ops inside one write transaction.
