@@ -6,7 +6,7 @@ BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo run bench lint fmt-check tools clean
+.PHONY: all build test demo run bench bench-big lint fmt-check tools clean
 
 all: build
 
@@ -39,10 +39,17 @@ demo: build
 run: build
 	COURIERD_DATA_DIR=./data $(BIN)/courierd
 
-# Benchmarks: intake and pull (go test -bench) and the fleet at 1..256 devices.
+# Benchmarks: store intake and pull, uploads, wake-ups, the photo pipeline,
+# then the fleet at 1..256 devices and 1,000 devices for memory (~5 min).
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./server/...
+	$(GO) test -run '^$$' -bench 'PushGroupCommit|Pull' -benchtime 3000x ./server/bolt
+	$(GO) test -run '^$$' -bench 'Upload50|CallbackWakeUps' -benchtime 1x ./server/stack
+	$(GO) test -run '^$$' -bench '12MP' -benchtime 5x ./server/photo
 	./scripts/bench.sh
+
+# Ledger and report queries over 1 M receipts (building the data takes minutes).
+bench-big:
+	$(GO) test -run '^$$' -bench DispatchQueries1M -benchtime 20x -timeout 40m ./server/bolt
 
 clean:
 	rm -rf $(BIN)
