@@ -3,47 +3,30 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 )
 
-// maxAuditScan bounds how many entries one filtered audit page examines, so
-// a rare device id cannot make one request walk the whole trail.
-const maxAuditScan = 20_000
-
 // ListOps implements server.AuditService. The cursor is the position of the
 // last entry examined.
 func (d *DB) ListOps(ctx context.Context, f server.AuditFilter) (*syncproto.AuditOpList, error) {
-	var after uint64
-	if f.Cursor != "" {
-		n, err := strconv.ParseUint(f.Cursor, 10, 64)
-		if err != nil {
-			return nil, server.Invalid("cursor: malformed")
-		}
-		after = n
+	after, err := parseCursor(f.Cursor)
+	if err != nil {
+		return nil, err
 	}
 	out := &syncproto.AuditOpList{Ops: []syncproto.AuditOp{}}
-	last := after
-	err := d.db.View(func(tx *bbolt.Tx) error {
+	err = d.db.View(func(tx *bbolt.Tx) error {
 		ops := tx.Bucket(bucketOps)
-		c := tx.Bucket(bucketAuditOps).Cursor()
-		scanned := 0
-		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
-			if len(out.Ops) == f.Limit || scanned == maxAuditScan {
-				out.HasMore = true
-				break
-			}
-			scanned++
-			last = beUint(k)
+		var err error
+		out.Cursor, out.HasMore, err = scanPage(tx.Bucket(bucketAuditOps), after, f.Limit, func(_, v []byte) (bool, error) {
 			var r opRecord
 			if err := json.Unmarshal(ops.Get(v), &r); err != nil {
-				return err
+				return false, err
 			}
 			if f.DeviceID != "" && r.DeviceID != f.DeviceID {
-				continue
+				return false, nil
 			}
 			e := syncproto.AuditOp{OpID: r.OpID, Seq: r.Seq, Kind: r.Kind, Status: r.Status, RecordedAt: r.RecordedAt,
 				ReceivedAt: r.ReceivedAt, CourierID: r.CourierID, DeviceID: r.DeviceID, Ref: r.Ref}
@@ -51,19 +34,11 @@ func (d *DB) ListOps(ctx context.Context, f server.AuditFilter) (*syncproto.Audi
 				e.ErrorCode = r.Error.Code
 			}
 			out.Ops = append(out.Ops, e)
-		}
-		return nil
+			return true, nil
+		})
+		return err
 	})
-	out.Cursor = strconv.FormatUint(last, 10)
 	return out, err
-}
-
-func beUint(k []byte) uint64 {
-	var n uint64
-	for _, b := range k {
-		n = n<<8 | uint64(b)
-	}
-	return n
 }
 
 var _ server.AuditService = (*DB)(nil)

@@ -203,13 +203,9 @@ func (d *DB) Callback(ctx context.Context, id string) (*server.CallbackTask, err
 // order; the cursor is the position of the last task examined, and one
 // page examines at most maxAuditScan tasks.
 func (d *DB) ListCallbacks(ctx context.Context, f server.CallbackFilter) (*server.CallbackList, error) {
-	var after uint64
-	if f.Cursor != "" {
-		n, err := strconv.ParseUint(f.Cursor, 10, 64)
-		if err != nil {
-			return nil, server.Invalid("cursor: malformed")
-		}
-		after = n
+	after, err := parseCursor(f.Cursor)
+	if err != nil {
+		return nil, err
 	}
 	switch f.Status {
 	case "", server.TaskOpen, server.TaskDone, server.TaskCancelled:
@@ -221,29 +217,18 @@ func (d *DB) ListCallbacks(ctx context.Context, f server.CallbackFilter) (*serve
 	}
 	now := d.now()
 	out := &server.CallbackList{Callbacks: []server.CallbackTask{}}
-	last := after
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketTaskOrder).Cursor()
-		scanned := 0
-		for k, id := c.Seek(u64(after + 1)); k != nil; k, id = c.Next() {
-			if len(out.Callbacks) == f.Limit || scanned == maxAuditScan {
-				out.HasMore = true
-				break
-			}
-			scanned++
-			last = beUint(k)
+	err = d.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		out.Cursor, out.HasMore, err = scanPage(tx.Bucket(bucketTaskOrder), after, f.Limit, func(_, id []byte) (bool, error) {
 			t, err := getTask(tx, string(id))
-			if err != nil {
-				return err
-			}
-			if t == nil || !matches(t, &f, now) {
-				continue
+			if err != nil || t == nil || !matches(t, &f, now) {
+				return false, err
 			}
 			out.Callbacks = append(out.Callbacks, *t.view(now))
-		}
-		return nil
+			return true, nil
+		})
+		return err
 	})
-	out.Cursor = strconv.FormatUint(last, 10)
 	return out, err
 }
 

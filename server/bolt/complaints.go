@@ -363,7 +363,7 @@ func (d *DB) ListComplaints(ctx context.Context, f server.ComplaintFilter) (*ser
 			if f.AtRisk && string(k[1:9]) <= string(tkey(now)) {
 				return true, nil // from a cursor made before now
 			}
-			if len(out.Complaints) == limit || scanned == maxAuditScan {
+			if len(out.Complaints) == limit || scanned == maxScan {
 				out.HasMore = true
 				return false, nil
 			}

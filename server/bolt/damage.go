@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
@@ -29,40 +28,28 @@ func (a *applier) damageReport(po *pendingOp, p *syncproto.DamageReport) (string
 }
 
 // ListDamageReports implements server.DamageReports. Filters are applied
-// while scanning, with the scan bounded like the audit list's.
+// while scanning, with the scan bounded like every filtered list.
 func (d *DB) ListDamageReports(ctx context.Context, f server.DamageFilter) (*server.DamageReportList, error) {
-	var after uint64
-	if f.Cursor != "" {
-		n, err := strconv.ParseUint(f.Cursor, 10, 64)
-		if err != nil {
-			return nil, server.Invalid("cursor: malformed")
-		}
-		after = n
+	after, err := parseCursor(f.Cursor)
+	if err != nil {
+		return nil, err
 	}
 	out := &server.DamageReportList{Reports: []server.DamageReport{}}
-	last := after
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketDamage).Cursor()
-		scanned := 0
-		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
-			if len(out.Reports) == f.Limit || scanned == maxAuditScan {
-				out.HasMore = true
-				break
-			}
-			scanned++
-			last = beUint(k)
+	err = d.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		out.Cursor, out.HasMore, err = scanPage(tx.Bucket(bucketDamage), after, f.Limit, func(_, v []byte) (bool, error) {
 			var r damageRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return err
+				return false, err
 			}
 			if (f.Waybill != "" && r.Report.Waybill != f.Waybill) || (f.CourierID != "" && r.CourierID != f.CourierID) {
-				continue
+				return false, nil
 			}
 			out.Reports = append(out.Reports, damageView(tx, &r))
-		}
-		return nil
+			return true, nil
+		})
+		return err
 	})
-	out.Cursor = strconv.FormatUint(last, 10)
 	return out, err
 }
 

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 
 	"github.com/courier-sync/courier-sync/server"
 	bbolt "go.etcd.io/bbolt"
@@ -27,38 +26,26 @@ func (d *DB) RecordEvent(ctx context.Context, e server.AuditEvent) error {
 
 // ListEvents implements server.EventLog.
 func (d *DB) ListEvents(ctx context.Context, f server.EventFilter) (*server.EventList, error) {
-	var after uint64
-	if f.Cursor != "" {
-		n, err := strconv.ParseUint(f.Cursor, 10, 64)
-		if err != nil {
-			return nil, server.Invalid("cursor: malformed")
-		}
-		after = n
+	after, err := parseCursor(f.Cursor)
+	if err != nil {
+		return nil, err
 	}
 	out := &server.EventList{Events: []server.AuditEvent{}}
-	last := after
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketEvents).Cursor()
-		scanned := 0
-		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
-			if len(out.Events) == f.Limit || scanned == maxAuditScan {
-				out.HasMore = true
-				break
-			}
-			scanned++
-			last = beUint(k)
+	err = d.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		out.Cursor, out.HasMore, err = scanPage(tx.Bucket(bucketEvents), after, f.Limit, func(_, v []byte) (bool, error) {
 			var e server.AuditEvent
 			if err := json.Unmarshal(v, &e); err != nil {
-				return err
+				return false, err
 			}
 			if (f.Actor != "" && e.Actor != f.Actor) || (f.Action != "" && e.Action != f.Action) {
-				continue
+				return false, nil
 			}
 			out.Events = append(out.Events, e)
-		}
-		return nil
+			return true, nil
+		})
+		return err
 	})
-	out.Cursor = strconv.FormatUint(last, 10)
 	return out, err
 }
 

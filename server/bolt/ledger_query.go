@@ -229,7 +229,7 @@ func (d *DB) ListCODDiscrepancies(ctx context.Context, courierID, cursor string,
 		c := tx.Bucket(bucketLedgerDiscrep).Cursor()
 		scanned := 0
 		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
-			if len(out.Discrepancies) == limit || scanned == maxAuditScan {
+			if len(out.Discrepancies) == limit || scanned == maxScan {
 				out.HasMore = true
 				break
 			}

@@ -195,7 +195,7 @@ func (d *DB) ListVehicles(ctx context.Context, f server.VehicleFilter) (*server.
 			k, val = c.Next()
 		}
 		for scanned := 0; k != nil; k, val = c.Next() {
-			if len(out.Vehicles) == f.Limit || scanned == maxAuditScan {
+			if len(out.Vehicles) == f.Limit || scanned == maxScan {
 				out.HasMore = true
 				break
 			}
