@@ -129,18 +129,27 @@ func (a *api) login(ctx context.Context, username, password, deviceID string) (*
 	return &tok, nil
 }
 
-// admin is the simulator's admin session: it creates courier accounts and
-// reads the audit log. It logs in again when its token expires.
+// admin is a staff session of the simulator: the admin, who creates the
+// accounts and reads the audit log, or the dispatcher and supervisor
+// actors. It logs in again when its token expires.
 type admin struct {
 	api
 	user, pass string
+	// role is the role the account must have; device the device id the
+	// session is bound to.
+	role, device string
 
 	mu    sync.Mutex
 	token string
 }
 
 func newAdmin(a api, user, pass string) *admin {
-	return &admin{api: a, user: user, pass: pass}
+	return newStaff(a, user, pass, syncproto.RoleAdmin, adminDeviceID)
+}
+
+// newStaff returns a session for a staff account with the given role.
+func newStaff(a api, user, pass, role, device string) *admin {
+	return &admin{api: a, user: user, pass: pass, role: role, device: device}
 }
 
 func (ad *admin) ensureLogin(ctx context.Context) (string, error) {
@@ -149,12 +158,12 @@ func (ad *admin) ensureLogin(ctx context.Context) (string, error) {
 	if ad.token != "" {
 		return ad.token, nil
 	}
-	tok, err := ad.login(ctx, ad.user, ad.pass, adminDeviceID)
+	tok, err := ad.login(ctx, ad.user, ad.pass, ad.device)
 	if err != nil {
 		return "", err
 	}
-	if tok.Role != syncproto.RoleAdmin {
-		return "", fmt.Errorf("log in as %s: role %q, need admin", ad.user, tok.Role)
+	if tok.Role != ad.role {
+		return "", fmt.Errorf("log in as %s: role %q, need %s", ad.user, tok.Role, ad.role)
 	}
 	ad.token = tok.AccessToken
 	return ad.token, nil
@@ -181,8 +190,13 @@ func (ad *admin) authed(ctx context.Context, method, path string, in, out any) e
 
 // createCourier creates a courier account and returns its user id.
 func (ad *admin) createCourier(ctx context.Context, username, password, displayName string) (string, error) {
+	return ad.createUser(ctx, username, password, syncproto.RoleCourier, displayName)
+}
+
+// createUser creates an account with role and returns its user id.
+func (ad *admin) createUser(ctx context.Context, username, password, role, displayName string) (string, error) {
 	var u syncproto.User
-	req := &syncproto.CreateUserRequest{Username: username, Password: password, Role: syncproto.RoleCourier, DisplayName: displayName}
+	req := &syncproto.CreateUserRequest{Username: username, Password: password, Role: role, DisplayName: displayName}
 	if err := ad.authed(ctx, http.MethodPost, "/v1/admin/users", req, &u); err != nil {
 		return "", fmt.Errorf("create user %s: %w", username, err)
 	}

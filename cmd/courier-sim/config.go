@@ -41,6 +41,23 @@ type config struct {
 	Bench        []int
 	BenchBatches int
 	Quiet        bool
+
+	// ServerFile, instead of Server, names a file to wait for (up to
+	// ServerWait) that holds the server's base URL on its first line and,
+	// optionally, its pid on the second: for a script that starts courierd
+	// only once the fake FCM's URL is known.
+	ServerFile string
+	ServerWait time.Duration
+	// FCMFake starts the fake FCM endpoint in-process; its URL is printed
+	// and, with FCMURLFile, written to that file. The end check then
+	// reads the wake-ups it received.
+	FCMFake    bool
+	FCMURLFile string
+	// Actors runs the dispatcher and supervisor beside the fleet;
+	// CallbackShare is the share of couriers the dispatcher gives
+	// callback tasks (at least two couriers).
+	Actors        bool
+	CallbackShare float64
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -66,6 +83,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&bench, "bench", "", `bench mode: comma-separated device counts, e.g. "1,16,64,256"`)
 	fs.IntVar(&cfg.BenchBatches, "bench-batches", 200, "bench: batches of 50 pickups per device (capped at ~50k ops per level)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bar")
+	fs.StringVar(&cfg.ServerFile, "server-file", "", "instead of -server: wait for this file to hold the server's base URL (first line) and optionally its pid (second line)")
+	fs.DurationVar(&cfg.ServerWait, "server-wait", time.Minute, "how long to wait for -server-file")
+	fs.BoolVar(&cfg.FCMFake, "fcm-fake", false, "start a fake FCM endpoint in-process (print its URL; courierd must use it as COURIERD_FCM_ENDPOINT) and check the wake-ups it receives")
+	fs.StringVar(&cfg.FCMURLFile, "fcm-url-file", "", "with -fcm-fake: also write the fake FCM's URL to this file")
+	fs.BoolVar(&cfg.Actors, "actors", true, "run the dispatcher and supervisor actors (callbacks, complaints, COD hand-overs and settlements, vehicles)")
+	fs.Float64Var(&cfg.CallbackShare, "callback-share", 0.2, "share of couriers that get callback tasks (at least 2)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -95,12 +118,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 }
 
 func (cfg *config) check() error {
-	u, err := url.Parse(cfg.Server)
 	switch {
-	case cfg.Server == "":
+	case cfg.Server == "" && cfg.ServerFile == "":
 		return errors.New("-server is required, e.g. -server http://127.0.0.1:8080")
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return errors.New("-server: want an http(s) URL such as http://127.0.0.1:8080")
+	case cfg.Server != "" && cfg.ServerFile != "":
+		return errors.New("give -server or -server-file, not both")
+	case cfg.FCMURLFile != "" && !cfg.FCMFake:
+		return errors.New("-fcm-url-file: only with -fcm-fake")
+	case cfg.ServerWait <= 0:
+		return errors.New("-server-wait: a positive duration")
+	case cfg.CallbackShare < 0 || cfg.CallbackShare > 1:
+		return errors.New("-callback-share: 0 to 1")
 	case cfg.Couriers < 1 || cfg.Couriers > 9999:
 		return errors.New("-couriers: 1 to 9999")
 	case cfg.Records < 1 || cfg.Records > 99999:
@@ -118,7 +146,19 @@ func (cfg *config) check() error {
 	case cfg.ServerPID < 0:
 		return errors.New("-server-pid: a process id")
 	}
-	cfg.Server = strings.TrimRight(cfg.Server, "/")
+	if cfg.Server != "" {
+		return cfg.setServer(cfg.Server)
+	}
+	return nil
+}
+
+// setServer checks and sets the server's base URL.
+func (cfg *config) setServer(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("-server: want an http(s) URL such as http://127.0.0.1:8080")
+	}
+	cfg.Server = strings.TrimRight(s, "/")
 	return nil
 }
 

@@ -40,6 +40,15 @@ func TestParseConfig(t *testing.T) {
 			t.Errorf("from flag: %+v, %v", cfg, err)
 		}
 	})
+	t.Run("the server can come from a file, and the actors run by default", func(t *testing.T) {
+		cfg, err := parseConfig([]string{"-server-file", "/tmp/x", "-fcm-fake", "-fcm-url-file", "/tmp/y"}, noEnv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Server != "" || cfg.ServerFile != "/tmp/x" || !cfg.FCMFake || cfg.FCMURLFile != "/tmp/y" || !cfg.Actors || cfg.CallbackShare != 0.2 {
+			t.Errorf("config = %+v", cfg)
+		}
+	})
 	t.Run("bench levels and an explicit seed are read", func(t *testing.T) {
 		cfg, err := parseConfig([]string{"-server", "http://h", "-bench", "1, 16,64,256", "-seed", "0"}, noEnv, io.Discard)
 		if err != nil {
@@ -59,6 +68,10 @@ func TestParseConfig(t *testing.T) {
 		{"-server", "http://h", "-bench", "1,x"},
 		{"-server", "http://h", "-admin", "nocolon"},
 		{"-server", "http://h", "extra"},
+		{"-server", "http://h", "-server-file", "f"},
+		{"-server", "http://h", "-fcm-url-file", "f"},
+		{"-server", "http://h", "-callback-share", "1.5"},
+		{"-server-file", "f", "-server-wait", "0s"},
 	} {
 		t.Run("refuses "+joinArgs(bad), func(t *testing.T) {
 			if _, err := parseConfig(bad, noEnv, io.Discard); err == nil {

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -47,6 +49,16 @@ type courier struct {
 	syncCalls int
 	syncFails int
 	lastErr   error
+
+	// token is the handheld's FCM registration token; tokenUp is set once
+	// a Sync has registered it, so wake-ups can reach the handheld.
+	token   string
+	tokenUp atomic.Bool
+	// ans draws the courier's callback outcomes; seen marks the tasks
+	// whose masked contact was checked; reveals counts number reveals.
+	ans     *mrand.Rand
+	seen    map[string]bool
+	reveals revealStats
 }
 
 // fleet is the simulated couriers of one run.
@@ -54,6 +66,8 @@ type fleet struct {
 	cfg      *config
 	couriers []*courier
 	progress func(n int)
+	// act is the dispatcher and supervisor; nil without -actors.
+	act *actors
 }
 
 // newFleet creates the courier accounts on the server, each with a random
@@ -68,21 +82,55 @@ func newFleet(ctx context.Context, cfg *config, runID, dir string, ad *admin, ba
 			deviceID: fmt.Sprintf("pda-%s-c%03d", runID, i),
 			link:     newFlakyLink(base, cfg.FailRate, cfg.SlowRate, cfg.Seed, uint64(i)),
 			gen:      newGenerator(cfg.Seed, runID, i, time.Now),
+			token:    "fcm-sim-" + rand.Text() + rand.Text(),
+			ans:      mrand.New(mrand.NewPCG(cfg.Seed, uint64(i)<<32|0xca11)),
+			seen:     map[string]bool{},
 		}
 		c.path = filepath.Join(dir, c.deviceID+".db")
 		f.couriers = append(f.couriers, c)
 	}
 	err := forEach(ctx, f.couriers, createWorkers, func(ctx context.Context, c *courier) error {
-		id, err := ad.createCourier(ctx, c.username, c.password, fmt.Sprintf("Sim courier %d", c.idx))
+		id, err := ad.createCourier(ctx, c.username, c.password, courierName(c.idx))
 		c.userID = id
 		return err
 	})
+	if err != nil || !cfg.Actors {
+		return f, err
+	}
+	f.act, err = newActors(ctx, f, runID, ad, base)
 	return f, err
 }
 
-// run lets every courier record and sync at once, and waits for all.
+// courierName is the display name of courier i.
+func courierName(i int) string { return fmt.Sprintf("Sim courier %d", i) }
+
+// run lets every courier record and sync at once, with the actors beside
+// them, and waits for all.
 func (f *fleet) run(ctx context.Context) error {
-	return forEach(ctx, f.couriers, len(f.couriers), f.runCourier)
+	if f.act == nil {
+		return forEach(ctx, f.couriers, len(f.couriers), f.runCourier)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var actErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if actErr = f.act.run(ctx); actErr != nil {
+			cancel()
+		}
+	})
+	err := forEach(ctx, f.couriers, len(f.couriers), f.runCourier)
+	if err != nil {
+		cancel()
+	}
+	wg.Wait()
+	if actErr != nil && !errors.Is(actErr, context.Canceled) {
+		return actErr
+	}
+	if err != nil {
+		return err
+	}
+	return actErr
 }
 
 // runCourier records the courier's records one by one, syncing every ~20
@@ -98,6 +146,9 @@ func (f *fleet) runCourier(ctx context.Context, c *courier) error {
 		return fmt.Errorf("courier %d: open outbox: %w", c.idx, err)
 	}
 	c.outbox = o
+	if err := o.SetPushToken(c.token); err != nil {
+		return fmt.Errorf("courier %d: set push token: %w", c.idx, err)
+	}
 	camDir := strings.TrimSuffix(c.path, ".db") + ".camera"
 	if err := os.MkdirAll(camDir, 0o700); err != nil {
 		return fmt.Errorf("courier %d: %w", c.idx, err)
@@ -118,30 +169,49 @@ func (f *fleet) runCourier(ctx context.Context, c *courier) error {
 			if c.sync(ctx) == nil {
 				f.progress(unsynced)
 				unsynced = 0
+				if f.act != nil {
+					if err := f.answerTasks(ctx, c, true); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
+	if err := f.syncUntilEmpty(ctx, c); err != nil {
+		return err
+	}
+	f.progress(unsynced)
+	if f.act == nil {
+		return nil
+	}
+	return f.catchUp(ctx, c)
+}
+
+// syncUntilEmpty syncs until the outbox holds no op and no photo, up to
+// finalSyncTries times. Ops still pending after that are left for the end
+// check to report; only a failing outbox file or the end of ctx is an
+// error.
+func (f *fleet) syncUntilEmpty(ctx context.Context, c *courier) error {
 	for try := 0; try < finalSyncTries; try++ {
 		err := c.sync(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		st, serr := o.Status()
+		st, serr := c.outbox.Status()
 		if serr != nil {
 			return fmt.Errorf("courier %d: status: %w", c.idx, serr)
 		}
 		if err == nil && st.Pending == 0 && st.PhotosPending == 0 {
-			f.progress(unsynced)
 			return nil
 		}
 		if errors.Is(err, mobileapi.ErrAuth) || errors.Is(err, mobileapi.ErrRefused) || errors.Is(err, mobileapi.ErrUnsupportedProtocol) {
-			break // retrying will not help
+			return nil // retrying will not help
 		}
 	}
-	return nil // still pending: the end check reports it
+	return nil
 }
 
 // note files what one step recorded.
@@ -161,12 +231,18 @@ func (c *courier) note(out outcome) {
 	}
 }
 
+// sync runs one Sync and notes whether the push token is registered.
 func (c *courier) sync(ctx context.Context) error {
 	c.syncCalls++
 	err := c.outbox.Sync(ctx)
 	if err != nil {
 		c.syncFails++
 		c.lastErr = err
+	}
+	if !c.tokenUp.Load() {
+		if st, serr := c.outbox.Status(); serr == nil && !st.PushTokenPending {
+			c.tokenUp.Store(true)
+		}
 	}
 	return err
 }

@@ -113,15 +113,24 @@ type generator struct {
 	nWaybill  int
 	nReceipt  int
 	nTask     int
+
+	// mismatched lists the receipts recorded with another amount than
+	// their pickup's COD; defects counts the failed items of inspections
+	// that must be applied (each opens a defect); pii is every customer
+	// name, phone and address made up, for the leak scans.
+	mismatched map[string]bool
+	defects    int
+	pii        []string
 }
 
 func newGenerator(seed uint64, runID string, courier int, now func() time.Time) *generator {
 	return &generator{
-		r:         rand.New(rand.NewPCG(seed, uint64(courier)<<32|0x5eed)),
-		runID:     runID,
-		courier:   courier,
-		now:       now,
-		vehicleID: fmt.Sprintf("粤B-%s-%03d", runID, courier),
+		r:          rand.New(rand.NewPCG(seed, uint64(courier)<<32|0x5eed)),
+		runID:      runID,
+		courier:    courier,
+		now:        now,
+		vehicleID:  fmt.Sprintf("粤B-%s-%03d", runID, courier),
+		mismatched: map[string]bool{},
 	}
 }
 
@@ -188,6 +197,11 @@ func (g *generator) step(rec recorder) (outcome, error) {
 		o, err := g.queued(syncproto.KindVehicleLog, "")(rec.RecordVehicleLog(v))
 		if o.OpID != "" {
 			g.odometer = v.OdometerKM
+			for _, it := range v.Items {
+				if !it.OK {
+					g.defects++
+				}
+			}
 		}
 		return ev.note(o), err
 	case act == actOdometerRegression:
@@ -229,7 +243,8 @@ func (g *generator) queued(kind string, want syncproto.Code) func(string, error)
 func (g *generator) codReceipt(rec recorder) (outcome, error) {
 	i := g.openCOD()
 	r := g.receipt(g.pickups[i])
-	if g.r.IntN(12) == 0 { // counted wrong or paid short: applied, flagged as a discrepancy
+	mismatch := g.r.IntN(12) == 0
+	if mismatch { // counted wrong or paid short: applied, flagged as a discrepancy
 		r.AmountCents += (1 + g.r.Int64N(50)) * 100 * int64(1-2*g.r.IntN(2))
 		r.AmountCents = max(r.AmountCents, 100)
 	}
@@ -237,6 +252,9 @@ func (g *generator) codReceipt(rec recorder) (outcome, error) {
 	if o.OpID != "" {
 		g.pickups[i].receipt = true
 		g.receipts = append(g.receipts, r)
+		if mismatch {
+			g.mismatched[r.ReceiptNo] = true
+		}
 	}
 	return o, err
 }
@@ -319,6 +337,7 @@ func (g *generator) pickup() *mobileapi.Pickup {
 		Inspected:          true,
 		RecordedAt:         g.tick(),
 	}
+	g.pii = append(g.pii, p.SenderName, p.SenderPhone, p.SenderAddress, p.RecipientName, p.RecipientPhone, p.RecipientAddress)
 	if r.IntN(5) == 0 && p.DeclaredValueCents > 0 {
 		p.Insured = true
 		p.InsuredValueCents = max(1, p.DeclaredValueCents/(1+r.Int64N(2)))
@@ -372,6 +391,7 @@ func (g *generator) complaint() *mobileapi.Complaint {
 	if len(g.pickups) > 0 && r.IntN(2) == 0 {
 		c.Waybill = pick(r, g.pickups).waybill
 	}
+	g.pii = append(g.pii, c.CustomerName, c.CustomerPhone)
 	return c
 }
 

@@ -38,11 +38,16 @@ type summary struct {
 	AuditOps  int
 	Wall      time.Duration
 	PeakRSS   string // empty when unknown
+
+	// Actors is the end check of the dispatcher and supervisor; nil
+	// without actors. ActorsFinal is the time of their final round.
+	Actors      *actorCheck
+	ActorsFinal time.Duration
 }
 
 // OK reports whether the run passed.
 func (s *summary) OK() bool {
-	return s.Check.OK() && len(s.Surprises) == 0 && (s.Photos == nil || s.Photos.OK())
+	return s.Check.OK() && len(s.Surprises) == 0 && (s.Photos == nil || s.Photos.OK()) && (s.Actors == nil || s.Actors.OK())
 }
 
 // verdict is the last line of the report.
@@ -51,6 +56,13 @@ func (s *summary) verdict() string {
 		v := "OK: 0 lost, 0 duplicated, all rejections as expected"
 		if p := s.Photos; p != nil {
 			v += fmt.Sprintf(", %d photos stored once, processed and linked", p.Attached)
+		}
+		if a := s.Actors; a != nil {
+			v += fmt.Sprintf(", %d callback tasks as their history implies", a.Tasks)
+			if a.FakeOn {
+				v += fmt.Sprintf(" with %d wake-ups", a.Woken)
+			}
+			v += fmt.Sprintf(", %d receipts counted once in a balanced ledger, %d complaints and %d vehicles as handled", a.Receipts, a.Complaints, a.Vehicles)
 		}
 		return v
 	}
@@ -74,6 +86,9 @@ func (s *summary) verdict() string {
 		add(p.Attached-p.Processed, "photos not processed")
 		add(p.Reports-p.Linked, "damage reports with photos not linked")
 		add(p.Missing-p.MissingShown, "damage reports with missing photos not shown pending")
+	}
+	if a := s.Actors; a != nil {
+		add(a.N, "dispatch/supervision problems")
 	}
 	return "FAIL: " + strings.Join(why, ", ")
 }
@@ -105,6 +120,9 @@ func (s *summary) write(w io.Writer) error {
 	if s.Photos != nil {
 		s.photoRows(row)
 	}
+	if s.Actors != nil {
+		s.actorRows(row)
+	}
 	row("link requests", fmt.Sprintf("%d (push %d, pull %d, blob %d, login %d, refresh %d, other %d)", s.Link.Requests.Load(),
 		s.Link.Push.Load(), s.Link.Pull.Load(), s.Link.Blob.Load(), s.Link.Login.Load(), s.Link.Refresh.Load(), s.Link.Other.Load()))
 	row("link failures", fmt.Sprintf("%d dropped before, %d reset after, %d slow",
@@ -126,6 +144,9 @@ func (s *summary) write(w io.Writer) error {
 	problems := append(append([]string(nil), s.Surprises...), c.Problems...)
 	if s.Photos != nil {
 		problems = append(problems, s.Photos.Problems...)
+	}
+	if s.Actors != nil {
+		problems = append(problems, s.Actors.Problems...)
 	}
 	for _, p := range problems {
 		fmt.Fprintln(w, "  -", p)

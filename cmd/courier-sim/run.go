@@ -7,7 +7,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
+
+	"github.com/courier-sync/courier-sync/server/push/pushtest"
 )
 
 // run is the whole program: a fleet run with its end check, or bench mode.
@@ -16,6 +19,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	var fake *pushtest.Fake
+	if cfg.FCMFake && len(cfg.Bench) == 0 {
+		if fake, err = startFCMFake(stdout, cfg.FCMURLFile); err != nil {
+			return err
+		}
+		defer fake.Close()
+	}
+	if cfg.ServerFile != "" {
+		base, pid, err := waitServerFile(ctx, cfg.ServerFile, cfg.ServerWait)
+		if err != nil {
+			return err
+		}
+		if err := cfg.setServer(base); err != nil {
+			return err
+		}
+		if cfg.ServerPID == 0 {
+			cfg.ServerPID = pid
+		}
 	}
 	runID := newRunID(time.Now())
 	base := newBaseTransport(max(cfg.Couriers, maxLevel(cfg.Bench)))
@@ -28,7 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(cfg.Bench) > 0 {
 		return runBench(ctx, cfg, runID, ad, stdout)
 	}
-	return runFleet(ctx, cfg, runID, ad, base, stdout, stderr)
+	return runFleet(ctx, cfg, runID, ad, base, fake, stdout, stderr)
 }
 
 // newRunID returns a 12-digit id: the start time in nanoseconds modulo
@@ -42,7 +64,7 @@ func newRunID(now time.Time) string {
 
 // runFleet creates the couriers, lets them record and sync over the flaky
 // link, then checks the audit log and the handhelds and prints the summary.
-func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base http.RoundTripper, stdout, stderr io.Writer) (err error) {
+func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base http.RoundTripper, fake *pushtest.Fake, stdout, stderr io.Writer) (err error) {
 	start := time.Now()
 	fmt.Fprintf(stdout, "courier-sim run %s: %d couriers x %d records, fail-rate %.2f, slow-rate %.2f, seed %d\n",
 		runID, cfg.Couriers, cfg.Records, cfg.FailRate, cfg.SlowRate, cfg.Seed)
@@ -85,15 +107,32 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 	if err != nil {
 		return err
 	}
+	// The photo check mostly waits for the server's display copies: the
+	// actors' check runs meanwhile.
+	var (
+		actorsCheck *actorCheck
+		actorsErr   error
+		wg          sync.WaitGroup
+	)
+	if f.act != nil {
+		wg.Go(func() { actorsCheck, actorsErr = checkActors(ctx, f, fake) })
+	}
 	photos, err := checkPhotos(ctx, ad, hands, reports)
+	wg.Wait()
 	if err != nil {
 		return err
+	}
+	if actorsErr != nil {
+		return actorsErr
 	}
 	s := &summary{
 		Seed: cfg.Seed, RunID: runID, Couriers: cfg.Couriers, Records: cfg.Couriers * cfg.Records,
 		Check:     checkRun(f.expected(), audit, devices, users, states),
 		Photos:    photos,
 		FleetTime: fleetTime, SetupTime: setupTime, AuditOps: len(audit),
+	}
+	if f.act != nil {
+		s.Actors, s.ActorsFinal = actorsCheck, f.act.FinalRound
 	}
 	for i, c := range f.couriers {
 		if states[i].Pending != 0 && c.lastErr != nil {

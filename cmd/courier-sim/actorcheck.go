@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
+	"github.com/courier-sync/courier-sync/server/push/pushtest"
+)
+
+// wakeWait bounds the wait for the last wake-ups to reach the fake FCM.
+const wakeWait = 20 * time.Second
+
+// actorCheck is the end check of what the dispatcher, the supervisor and
+// the couriers answering them did. Every mismatch is a fault; the counts
+// are for the summary.
+type actorCheck struct {
+	faults
+	Disp dispatchStats
+	Sup  superviseStats
+
+	// Callback tasks: checked, right on the server, by the status their
+	// history implies; outcomes recorded and found right (Flagged of them
+	// flagged review_needed); handhelds whose task list is right.
+	Tasks, TasksRight       int
+	ByStatus                map[string]int
+	Outcomes, OutcomesRight int
+	Flagged                 int
+	Inboxes, InboxesRight   int
+	Reveals                 revealStats
+	Audited                 int
+
+	// Wake-ups: FakeOn when the fake FCM ran; events that needed one and
+	// were woken; messages received and well formed; request bodies
+	// scanned for Needles pieces of personal data, Leaks found.
+	FakeOn               bool
+	WakeEvents, Woken    int
+	Messages, WellFormed int
+	Bodies, Needles      int
+	Leaks                int
+
+	// Complaints: from the couriers' ops, listed, right; walked by the
+	// dispatcher (by final status, Exempted with the courier exempted);
+	// handhelds showing the open ones right.
+	ComplaintsFromOps, Complaints, ComplaintsRight int
+	Walked, Exempted                               int
+	ByTarget                                       map[string]int
+	ComplaintDevices, ComplaintDevicesRight        int
+
+	// COD: receipts applied and found in the ledger exactly once as
+	// recorded; the run's totals; couriers whose ledger is right and
+	// balances; the overall totals balance; the short hand-over listed;
+	// handheld balances right.
+	Receipts, ReceiptsOnce              int
+	Totals                              ledgerTotals
+	CouriersBalanced                    int
+	OverallBalanced, DiscrepancyListed  bool
+	DeviceBalances, DeviceBalancesRight int
+
+	// Vehicles of the run; fit; defects the inspections must have
+	// opened, opened, certified as the supervisor did.
+	Vehicles, Fit                                int
+	DefectsWant, DefectsOpened, DefectsCertified int
+
+	Time time.Duration
+}
+
+// OK reports whether nothing was off.
+func (ac *actorCheck) OK() bool { return ac.N == 0 }
+
+// checkActors reads what the server, the handhelds and the fake FCM hold
+// after the run and checks it against what the actors and the couriers
+// did. fake is nil when the fake FCM did not run.
+func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorCheck, error) {
+	start := time.Now()
+	a := f.act
+	ds, ss := a.disp.s, a.sup.s
+	ac := &actorCheck{Disp: a.disp.stats, Sup: a.sup.stats, FakeOn: fake != nil}
+	ac.merge(&a.disp.faults)
+	ac.merge(&a.sup.faults)
+	tasks := a.b.order
+
+	views := map[string]*taskView{}
+	for _, st := range tasks {
+		var v taskView
+		err := ds.authed(ctx, http.MethodGet, "/v1/callbacks/"+url.PathEscape(st.ID), nil, &v)
+		if err := ac.soft(err, "read task %s", st.ID); err != nil {
+			return nil, err
+		}
+		if err == nil {
+			views[st.ID] = &v
+		}
+	}
+	flagged, err := listAll[taskView](ctx, ds, "/v1/callbacks", url.Values{"review": {"true"}}, "callbacks")
+	if err != nil {
+		return nil, err
+	}
+	review := map[string]bool{}
+	for _, v := range flagged {
+		review[v.TaskID] = true
+	}
+	ac.checkTasks(tasks, views, review)
+
+	for _, c := range f.couriers {
+		if c.outbox == nil {
+			ac.add("handheld of courier %d never opened: its tasks, complaints and COD are not checked", c.idx)
+			return ac, nil
+		}
+	}
+	inboxes := map[*courier][]*mobileapi.CallbackTask{}
+	for _, c := range f.couriers {
+		if inboxes[c], err = c.outbox.CallbackTasksByStatus(""); err != nil {
+			return nil, fmt.Errorf("courier %d: tasks: %w", c.idx, err)
+		}
+		ac.Reveals.add(c.reveals)
+	}
+	ac.checkInboxes(f.couriers, tasks, inboxes)
+	events, err := listAll[auditEvent](ctx, ss, "/v1/audit/events", url.Values{"action": {"contact.reveal"}}, "events")
+	if err != nil {
+		return nil, err
+	}
+	ac.checkReveals(tasks, events)
+
+	if fake != nil {
+		msgs, _ := fake.Wait(wakeWait, func(m []pushtest.Message) bool { return wakeCovered(tasks, m) })
+		ac.checkWakeUps(tasks, msgs, fake.Bodies(), piiNeedles(f.couriers, tasks))
+	}
+
+	var cs []courierComplaints
+	var ls []courierLedger
+	for _, c := range f.couriers {
+		cc := courierComplaints{Courier: c}
+		if cc.Server, err = listAll[complaintView](ctx, ds, "/v1/complaints", url.Values{"courier_id": {c.userID}}, "complaints"); err != nil {
+			return nil, err
+		}
+		list, err := c.outbox.OpenComplaints()
+		if err != nil {
+			return nil, fmt.Errorf("courier %d: complaints: %w", c.idx, err)
+		}
+		for i := range list.Len() {
+			cc.Device = append(cc.Device, list.Get(i))
+		}
+		cs = append(cs, cc)
+
+		l := courierLedger{Courier: c}
+		if l.Entries, l.Totals, err = readLedger(ctx, ds, url.Values{"courier_id": {c.userID}}); err != nil {
+			return nil, err
+		}
+		if l.Device, err = c.outbox.CODBalance(); err != nil {
+			return nil, fmt.Errorf("courier %d: COD balance: %w", c.idx, err)
+		}
+		ls = append(ls, l)
+	}
+	ac.checkComplaints(cs, a.disp.complaints, a.disp.userID)
+
+	var overall ledgerPage
+	if err := ds.authed(ctx, http.MethodGet, "/v1/cod/ledger?limit=1", nil, &overall); err != nil {
+		return nil, fmt.Errorf("read the COD ledger's totals: %w", err)
+	}
+	var listed []discrepancyView
+	if d := a.disp.stats.Discrepancy; d != nil {
+		if listed, err = listAll[discrepancyView](ctx, ds, "/v1/cod/discrepancies", url.Values{"courier_id": {d.Courier.userID}}, "discrepancies"); err != nil {
+			return nil, err
+		}
+	}
+	ac.checkLedger(ls, overall.Totals, a.b.custody, a.disp.stats.Discrepancy, listed)
+
+	all, err := listAll[vehicleView](ctx, ss, "/v1/vehicles", url.Values{}, "vehicles")
+	if err != nil {
+		return nil, err
+	}
+	vs := map[string]vehicleState{}
+	for i := range all {
+		v := &all[i]
+		if !a.sup.vehicles[v.VehicleID] {
+			continue
+		}
+		st := vehicleState{View: v}
+		if st.Defects, err = listAll[defectView](ctx, ss, "/v1/vehicles/"+url.PathEscape(v.VehicleID)+"/defects", nil, "defects"); err != nil {
+			return nil, err
+		}
+		vs[v.VehicleID] = st
+	}
+	ac.checkVehicles(f.couriers, a.sup.stats.Registered, vs, a.sup.certified)
+	ac.Time = time.Since(start)
+	return ac, nil
+}
