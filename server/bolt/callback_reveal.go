@@ -22,54 +22,42 @@ func (d *DB) RevealContact(ctx context.Context, p server.Principal, id string) (
 	}
 	now := d.now()
 	limit := d.opts.Settings.RevealsPerHour
-	var (
-		sealed  sealedParty
-		outcome error
-	)
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		outcome = nil
+	sealed, err := decide(d, func(tx *bbolt.Tx) (sealedParty, error) {
+		var none sealedParty
 		t, err := getTask(tx, id)
 		if err != nil {
-			return err
+			return none, err
 		}
 		switch {
 		case t == nil || t.CourierID != p.UserID:
-			outcome = server.ErrNotFound
-			return nil
+			return none, server.ErrNotFound
 		case t.Status != server.TaskOpen:
-			outcome = server.Conflict("the task is closed; its contact is no longer available")
-			return nil
+			return none, server.Conflict("the task is closed; its contact is no longer available")
 		case t.Contact.Purged:
-			outcome = server.ErrNotFound
-			return nil
+			return none, server.ErrNotFound
 		}
 		reveals, err := tx.Bucket(bucketReveals).CreateBucketIfNotExists([]byte(p.UserID))
 		if err != nil {
-			return err
+			return none, err
 		}
 		wait, err := revealWait(reveals, now, limit)
 		if err != nil {
-			return err
+			return none, err
 		}
 		if wait > 0 {
-			outcome = &server.RetryAfterError{Err: syncproto.Errorf(syncproto.CodeRateLimited, "too many number reveals; retry later"), After: wait}
-			return nil
+			return none, &server.RetryAfterError{Err: syncproto.Errorf(syncproto.CodeRateLimited, "too many number reveals; retry later"), After: wait}
 		}
 		seq, err := reveals.NextSequence()
-		if err != nil {
-			return err
+		if err == nil {
+			err = reveals.Put(timeKey(now, seq), []byte(id))
 		}
-		if err := reveals.Put(timeKey(now, seq), []byte(id)); err != nil {
-			return err
+		if err == nil {
+			err = appendEvent(tx, server.NewEvent(p, server.ActionContactReveal, id, now))
 		}
-		sealed = t.Contact
-		return appendEvent(tx, server.NewEvent(p, server.ActionContactReveal, id, now))
+		return t.Contact, err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if outcome != nil {
-		return nil, outcome
 	}
 	party, err := d.openParty(sealed)
 	if err != nil {

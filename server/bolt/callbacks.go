@@ -101,53 +101,47 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 	if err != nil {
 		return nil, err
 	}
-	var (
-		out     *server.CallbackTask
-		outcome error
-	)
-	err = d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.CallbackTask, error) {
 		ok, err := isCourier(tx, req.CourierID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			outcome = errNotCourier
-			return nil
+			return nil, errNotCourier
 		}
 		if req.ComplaintID != "" {
-			if outcome = complaintExists(tx, req.ComplaintID); outcome != nil {
-				return nil
+			if err := complaintExists(tx, req.ComplaintID); err != nil {
+				return nil, err
 			}
 		}
 		tasks := tx.Bucket(bucketTasks)
 		id, seq, err := nextRef(tasks, "cb")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		t := &taskRecord{TaskID: id, CourierID: req.CourierID, Status: server.TaskOpen, Seq: seq, Waybill: req.Waybill,
 			Reason: req.Reason, DueBy: due, Contact: contact, Version: 1, ComplaintID: req.ComplaintID,
 			CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := putTask(tx, t); err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.Bucket(bucketTaskOrder).Put(u64(seq), []byte(id)); err != nil {
-			return err
+			return nil, err
 		}
 		if req.ComplaintID != "" {
 			cb, err := tx.Bucket(bucketComplaintCallback).CreateBucketIfNotExists([]byte(req.ComplaintID))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := cb.Put([]byte(id), nil); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := publishTask(tx, t.CourierID, t, ""); err != nil {
-			return err
+			return nil, err
 		}
 		if err := queueWakeUps(tx, t.CourierID, server.HintCallbackTask, id, now); err != nil {
-			return err
+			return nil, err
 		}
 		e := server.NewEvent(p, server.ActionCallbackCreate, id, now)
 		e.Detail = "assigned to " + t.CourierID
@@ -155,15 +149,10 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 			e.Detail += "; complaint " + req.ComplaintID
 		}
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
-		out = t.view(now)
-		return nil
+		return t.view(now), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // complaintExists checks a complaint id "cp-N" against the complaints
@@ -252,26 +241,18 @@ func (d *DB) UpdateCallback(ctx context.Context, p server.Principal, id string, 
 		return nil, err
 	}
 	now := d.now()
-	var (
-		out     *server.CallbackTask
-		outcome error
-	)
-	err = d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.CallbackTask, error) {
 		t, err := getTask(tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		switch {
 		case t == nil:
-			outcome = server.ErrNotFound
+			return nil, server.ErrNotFound
 		case *patch.Version != t.Version:
-			outcome = server.Conflict("stale version: the task changed; fetch it and try again")
+			return nil, server.Conflict("stale version: the task changed; fetch it and try again")
 		case kind != server.PatchReview && t.Status != server.TaskOpen:
-			outcome = server.Conflict("the task is not open")
-		}
-		if outcome != nil {
-			return nil
+			return nil, server.Conflict("the task is not open")
 		}
 		var (
 			e   server.AuditEvent
@@ -285,15 +266,13 @@ func (d *DB) UpdateCallback(ctx context.Context, p server.Principal, id string, 
 		case server.PatchReassign:
 			ok, err := isCourier(tx, patch.CourierID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !ok {
-				outcome = errNotCourier
-				return nil
+				return nil, errNotCourier
 			}
 			if patch.CourierID == t.CourierID {
-				outcome = server.Conflict("the task is already assigned to that courier")
-				return nil
+				return nil, server.Conflict("the task is already assigned to that courier")
 			}
 			old = t.CourierID
 			if !containsString(t.PrevCouriers, old) {
@@ -304,8 +283,7 @@ func (d *DB) UpdateCallback(ctx context.Context, p server.Principal, id string, 
 			e.Detail = "from " + old + " to " + t.CourierID
 		case server.PatchReview:
 			if !containsString(t.Flags, server.FlagReviewNeeded) {
-				outcome = server.Conflict("the task is not flagged for review")
-				return nil
+				return nil, server.Conflict("the task is not flagged for review")
 			}
 			t.Flags = removeString(t.Flags, server.FlagReviewNeeded)
 			e = server.NewEvent(p, server.ActionCallbackReview, id, now)
@@ -313,34 +291,29 @@ func (d *DB) UpdateCallback(ctx context.Context, p server.Principal, id string, 
 		t.Version++
 		t.UpdatedAt = now
 		if err := putTask(tx, t); err != nil {
-			return err
+			return nil, err
 		}
 		if old != "" {
 			if err := publishTask(tx, old, t, server.RemovedReassigned); err != nil {
-				return err
+				return nil, err
 			}
 			if err := queueWakeUps(tx, old, server.HintCallbackTask, id, now); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := publishTask(tx, t.CourierID, t, ""); err != nil {
-			return err
+			return nil, err
 		}
 		if kind != server.PatchReview {
 			if err := queueWakeUps(tx, t.CourierID, server.HintCallbackTask, id, now); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
-		out = t.view(now)
-		return nil
+		return t.view(now), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 func removeString(list []string, s string) []string {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/courier-sync/courier-sync/syncproto"
+
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -110,4 +112,32 @@ func (c *committer) stop() {
 	close(c.jobs)
 	c.mu.Unlock()
 	c.wg.Wait()
+}
+
+// decide runs fn as a job of a group transaction and returns its result.
+// fn refuses by returning a protocol error (*syncproto.Error, possibly
+// wrapped): the refusal reaches the caller and does not fail the group, so
+// anything fn wrote before refusing (a revoked session, say) commits. Any
+// other error is a store failure. fn is safe to run twice: its result is
+// whatever the last run returned.
+func decide[T any](d *DB, fn func(tx *bbolt.Tx) (T, error)) (T, error) {
+	var (
+		out     T
+		refusal error
+	)
+	err := d.cm.write(func(tx *bbolt.Tx) error {
+		var err error
+		out, err = fn(tx)
+		refusal = nil
+		var pe *syncproto.Error
+		if err != nil && errors.As(err, &pe) {
+			refusal, err = err, nil
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, refusal
 }

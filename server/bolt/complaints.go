@@ -160,26 +160,20 @@ func (d *DB) CreateComplaint(ctx context.Context, p server.Principal, req *serve
 		return nil, err
 	}
 	payload.Customer = syncproto.Customer{}
-	var (
-		out     *server.Complaint
-		outcome error
-	)
-	err = d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Complaint, error) {
 		courier := req.CourierID
 		if courier != "" {
 			ok, err := courierAccount(tx, courier)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !ok {
-				outcome = syncproto.Errorf(syncproto.CodeUnprocessable, "courier_id: not a courier's account")
-				return nil
+				return nil, syncproto.Errorf(syncproto.CodeUnprocessable, "courier_id: not a courier's account")
 			}
 		} else if payload.Waybill != "" {
 			pk, err := pickupOf(tx, payload.Waybill)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if pk != nil {
 				courier = pk.CourierID
@@ -190,21 +184,16 @@ func (d *DB) CreateComplaint(ctx context.Context, p server.Principal, req *serve
 			Complaint:  payload, Customer: customer, Channel: req.Channel, Received: received, CreatedBy: p.UserID, CreatedAt: now,
 		}
 		if err := d.storeComplaint(tx, rec); err != nil {
-			return err
+			return nil, err
 		}
 		e := server.NewEvent(p, server.ActionComplaintCreate, rec.Ref, now)
 		e.Detail = "channel " + req.Channel
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
 		v := d.complaintView(tx, rec, now)
-		out = &v
-		return nil
+		return &v, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // Complaint implements server.ComplaintService.
@@ -234,19 +223,13 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 		return nil, err
 	}
 	now := d.now()
-	var (
-		out     *server.Complaint
-		outcome error
-	)
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Complaint, error) {
 		r, err := getComplaint(tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r == nil {
-			outcome = server.ErrNotFound
-			return nil
+			return nil, server.ErrNotFound
 		}
 		if next := server.NextComplaintStatus(r.Status); req.To != next {
 			msg := "complaint is " + r.Status + "; "
@@ -255,8 +238,7 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 			} else {
 				msg += "the only next step is " + next
 			}
-			outcome = server.Conflict(msg)
-			return nil
+			return nil, server.Conflict(msg)
 		}
 		oldDue, oldRecv := complaintDueKey(r), complaintReceivedKey(r)
 		step := server.ComplaintStep{To: req.To, By: p.UserID, At: now, Note: req.Note}
@@ -272,25 +254,25 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 			r.ClosedAt = &now
 		}
 		if err := putJSON(tx.Bucket(bucketComplaints), u64(r.Seq), r); err != nil {
-			return err
+			return nil, err
 		}
 		due := tx.Bucket(bucketComplaintDue)
 		if err := due.Delete(oldDue); err != nil {
-			return err
+			return nil, err
 		}
 		if err := due.Put(complaintDueKey(r), complaintDueValue(r)); err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.Bucket(bucketComplaintReceived).Put(oldRecv, complaintReceivedValue(r)); err != nil {
-			return err
+			return nil, err
 		}
 		if err := d.publishComplaint(tx, r); err != nil {
-			return err
+			return nil, err
 		}
 		e := server.NewEvent(p, server.ActionComplaintTransition, r.Ref, now)
 		e.Detail = "to " + req.To
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
 		if exemptChanged {
 			e := server.NewEvent(p, server.ActionComplaintExempt, r.Ref, now)
@@ -303,17 +285,12 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 				e.Detail += ": " + req.Note
 			}
 			if err := appendEvent(tx, e); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		v := d.complaintView(tx, r, now)
-		out = &v
-		return nil
+		return &v, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // ListComplaints implements server.ComplaintService: a walk of the

@@ -19,20 +19,14 @@ func (d *DB) HandOver(ctx context.Context, p server.Principal, r *server.Handove
 		return nil, err
 	}
 	now := d.now()
-	var (
-		out     *server.Handover
-		outcome error
-	)
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Handover, error) {
 		l := d.ledger(tx)
 		ok, err := courierAccount(tx, r.CourierID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			outcome = syncproto.Errorf(syncproto.CodeUnprocessable, "courier_id: not a courier's account")
-			return nil
+			return nil, syncproto.Errorf(syncproto.CodeUnprocessable, "courier_id: not a courier's account")
 		}
 		type picked struct {
 			row *ledgerRow
@@ -42,33 +36,29 @@ func (d *DB) HandOver(ctx context.Context, p server.Principal, r *server.Handove
 		if r.AllInHand {
 			rows, cs, err := l.inHand(r.CourierID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for i := range rows {
 				items = append(items, picked{rows[i], cs[i]})
 			}
 			if len(items) == 0 {
-				outcome = server.Conflict("the courier holds no COD cash")
-				return nil
+				return nil, server.Conflict("the courier holds no COD cash")
 			}
 		} else {
 			for _, no := range r.ReceiptNos {
 				row, c, err := l.live(no)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				switch {
 				case row == nil:
-					outcome = server.Conflict("receipt " + no + ": unknown")
+					return nil, server.Conflict("receipt " + no + ": unknown")
 				case row.void(c):
-					outcome = server.Conflict("receipt " + no + ": reversed")
+					return nil, server.Conflict("receipt " + no + ": reversed")
 				case row.CourierID != r.CourierID:
-					outcome = server.Conflict("receipt " + no + ": collected by another courier")
+					return nil, server.Conflict("receipt " + no + ": collected by another courier")
 				case c.State != stCollected:
-					outcome = server.Conflict("receipt " + no + ": already handed over")
-				}
-				if outcome != nil {
-					return nil
+					return nil, server.Conflict("receipt " + no + ": already handed over")
 				}
 				items = append(items, picked{row, c})
 			}
@@ -78,57 +68,50 @@ func (d *DB) HandOver(ctx context.Context, p server.Principal, r *server.Handove
 			Currency: items[0].row.Currency, ReceiptNos: make([]string, 0, len(items))}
 		for _, it := range items {
 			if it.row.Currency != h.Currency {
-				outcome = server.Invalid("receipt_nos: receipts of one currency per hand-over")
-				return nil
+				return nil, server.Invalid("receipt_nos: receipts of one currency per hand-over")
 			}
 			total += it.row.AmountCents
 			h.ReceiptNos = append(h.ReceiptNos, it.row.ReceiptNo)
 		}
 		if r.ExpectedCents != nil && *r.ExpectedCents != total {
-			outcome = server.Conflict(fmt.Sprintf("cash in hand is %d, not the expected %d: receipts changed since the count", total, *r.ExpectedCents))
-			return nil
+			return nil, server.Conflict(fmt.Sprintf("cash in hand is %d, not the expected %d: receipts changed since the count", total, *r.ExpectedCents))
 		}
 		hb := tx.Bucket(bucketLedgerHandovers)
 		id, seq, err := nextRef(hb, "ho")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		h.HandoverID, h.TotalCents, h.DiscrepancyCents = id, total, *r.CountedCents-total
 		for _, it := range items {
 			it.c.HandoverID, it.c.HandedOverAt = id, &now
 			if err := l.move(it.row, it.c, stHandedOver); err != nil {
-				return err
+				return nil, err
 			}
 			if err := l.putCustody(it.row.Seq, it.c); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := putJSON(hb, u64(seq), h); err != nil {
-			return err
+			return nil, err
 		}
 		if h.DiscrepancyCents != 0 {
 			err := l.addDiscrepancy(&server.CODDiscrepancyRecord{Code: server.DiscrepancyHandoverCount, CourierID: r.CourierID,
 				HandoverID: id, AmountCents: total, DiscrepancyCents: h.DiscrepancyCents, At: now,
 				Note: "cash counted at hand-over differs from the receipts' total"})
 			if err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := l.publishBalance(r.CourierID, now); err != nil {
-			return err
+			return nil, err
 		}
 		e := server.NewEvent(p, server.ActionCODHandover, id, now)
 		e.Detail = fmt.Sprintf("courier %s, %d receipts, total %d, counted %d", r.CourierID, len(items), total, *r.CountedCents)
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
-		out = h
-		return nil
+		return h, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // inHand returns a courier's live entries in their hands, oldest first.
@@ -164,51 +147,43 @@ func (d *DB) Settle(ctx context.Context, p server.Principal, r *server.Settlemen
 		return nil, err
 	}
 	now := d.now()
-	var (
-		out     *server.Settlement
-		outcome error
-	)
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Settlement, error) {
 		l := d.ledger(tx)
 		rows := make([]*ledgerRow, len(r.ReceiptNos))
 		cs := make([]*custody, len(r.ReceiptNos))
 		for i, no := range r.ReceiptNos {
 			row, c, err := l.live(no)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			switch {
 			case row == nil:
-				outcome = server.Conflict("receipt " + no + ": unknown")
+				return nil, server.Conflict("receipt " + no + ": unknown")
 			case row.void(c):
-				outcome = server.Conflict("receipt " + no + ": reversed")
+				return nil, server.Conflict("receipt " + no + ": reversed")
 			case c.State == stCollected:
-				outcome = server.Conflict("receipt " + no + ": not handed over yet")
+				return nil, server.Conflict("receipt " + no + ": not handed over yet")
 			case c.State == stSettled:
-				outcome = server.Conflict("receipt " + no + ": already settled")
+				return nil, server.Conflict("receipt " + no + ": already settled")
 			case i > 0 && row.Currency != rows[0].Currency:
-				outcome = server.Invalid("receipt_nos: receipts of one currency per settlement")
-			}
-			if outcome != nil {
-				return nil
+				return nil, server.Invalid("receipt_nos: receipts of one currency per settlement")
 			}
 			rows[i], cs[i] = row, c
 		}
 		sb := tx.Bucket(bucketLedgerSettled)
 		id, seq, err := nextRef(sb, "st")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s := &server.Settlement{SettlementID: id, ReceiptNos: r.ReceiptNos, Currency: rows[0].Currency, Reference: r.Reference, By: p.UserID, At: now}
 		var couriers []string
 		for i, row := range rows {
 			cs[i].SettlementID, cs[i].SettledAt = id, &now
 			if err := l.move(row, cs[i], stSettled); err != nil {
-				return err
+				return nil, err
 			}
 			if err := l.putCustody(row.Seq, cs[i]); err != nil {
-				return err
+				return nil, err
 			}
 			s.TotalCents += row.AmountCents
 			if !slices.Contains(couriers, row.CourierID) {
@@ -216,25 +191,20 @@ func (d *DB) Settle(ctx context.Context, p server.Principal, r *server.Settlemen
 			}
 		}
 		if err := putJSON(sb, u64(seq), s); err != nil {
-			return err
+			return nil, err
 		}
 		for _, c := range couriers {
 			if err := l.publishBalance(c, now); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		e := server.NewEvent(p, server.ActionCODSettlement, id, now)
 		e.Detail = fmt.Sprintf("%d receipts, total %d, reference %s", len(rows), s.TotalCents, r.Reference)
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
-		out = s
-		return nil
+		return s, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // Reverse implements server.LedgerService. The wrong row stays; a reversal
@@ -246,27 +216,19 @@ func (d *DB) Reverse(ctx context.Context, p server.Principal, r *server.Reversal
 		return nil, err
 	}
 	now := d.now()
-	var (
-		out     *server.Reversal
-		outcome error
-	)
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Reversal, error) {
 		l := d.ledger(tx)
 		row, c, err := l.live(r.ReceiptNo)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		switch {
 		case row == nil:
-			outcome = server.ErrNotFound
+			return nil, server.ErrNotFound
 		case row.void(c):
-			outcome = server.Conflict("receipt " + r.ReceiptNo + ": already reversed")
+			return nil, server.Conflict("receipt " + r.ReceiptNo + ": already reversed")
 		case c.State == stSettled:
-			outcome = server.Conflict("receipt " + r.ReceiptNo + ": already settled; a settled receipt cannot be reversed")
-		}
-		if outcome != nil {
-			return nil
+			return nil, server.Conflict("receipt " + r.ReceiptNo + ": already settled; a settled receipt cannot be reversed")
 		}
 		mirror := func() *custody {
 			return &custody{State: c.State, HandoverID: c.HandoverID, HandedOverAt: c.HandedOverAt}
@@ -275,27 +237,27 @@ func (d *DB) Reverse(ctx context.Context, p server.Principal, r *server.Reversal
 			AmountCents: -row.AmountCents, Currency: row.Currency, Method: row.Method, CollectedAt: row.CollectedAt,
 			WrittenAt: now, Reverses: row.Seq, Reason: r.Reason, By: p.UserID, Sender: row.Sender, Recipient: row.Recipient}
 		if err := l.insert(rev, mirror()); err != nil {
-			return err
+			return nil, err
 		}
 		if err := l.markVoid(row, c, rev.Seq); err != nil {
-			return err
+			return nil, err
 		}
-		out = &server.Reversal{}
+		out := &server.Reversal{}
 		if r.CorrectedAmountCents != nil {
 			corr := &ledgerRow{Kind: server.EntryCorrection, ReceiptNo: row.ReceiptNo, Waybill: row.Waybill, CourierID: row.CourierID,
 				AmountCents: *r.CorrectedAmountCents, Currency: row.Currency, Method: row.Method, CollectedAt: row.CollectedAt,
 				WrittenAt: now, Reverses: row.Seq, Reason: r.Reason, By: p.UserID, Sender: row.Sender, Recipient: row.Recipient}
 			pk, err := pickupOf(tx, row.Waybill)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			corr.Discrepancy = codDiscrepancy(pk, corr.AmountCents)
 			cc := mirror()
 			if err := l.insert(corr, cc); err != nil {
-				return err
+				return nil, err
 			}
 			if err := l.pointReceipt(row.ReceiptNo, corr.Seq); err != nil {
-				return err
+				return nil, err
 			}
 			v := l.view(corr, cc, now)
 			out.Correction = &v
@@ -303,22 +265,15 @@ func (d *DB) Reverse(ctx context.Context, p server.Principal, r *server.Reversal
 		revC := mirror()
 		out.Reversal = l.view(rev, revC, now)
 		if err := l.publishBalance(row.CourierID, now); err != nil {
-			return err
+			return nil, err
 		}
 		e := server.NewEvent(p, server.ActionCODReversal, entryID(row.Seq), now)
 		e.Detail = "receipt " + row.ReceiptNo + " reversed by " + entryID(rev.Seq) + ": " + r.Reason
 		if out.Correction != nil {
 			e.Detail += "; corrected to " + strconv.FormatInt(*r.CorrectedAmountCents, 10) + " by " + out.Correction.EntryID
 		}
-		if err := appendEvent(tx, e); err != nil {
-			return err
-		}
-		return nil
+		return out, appendEvent(tx, e)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // courierAccount reports whether id is a courier's account.

@@ -34,41 +34,32 @@ func (d *DB) Session(ctx context.Context, id string) (*server.Session, error) {
 
 // RotateRefresh implements server.SessionStore.
 func (d *DB) RotateRefresh(ctx context.Context, id string, old, next []byte, now time.Time) (*server.Session, error) {
-	var (
-		out     *server.Session
-		outcome error
-	)
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Session, error) {
 		s, err := getSession(tx, id)
 		if err != nil {
-			outcome = server.ErrUnauthorized
-			return nil
+			return nil, server.ErrUnauthorized
 		}
 		switch {
 		case s.RevokedAt != nil || !now.Before(s.ExpiresAt):
-			outcome = server.ErrUnauthorized
-			return nil
+			return nil, server.ErrUnauthorized
 		case bytes.Equal(s.RefreshHash, old):
 			s.UsedHashes = append(s.UsedHashes, s.RefreshHash)
 			if len(s.UsedHashes) > server.MaxUsedHashes {
 				s.UsedHashes = s.UsedHashes[len(s.UsedHashes)-server.MaxUsedHashes:]
 			}
 			s.RefreshHash = next
-			out = s
+			return s, putSession(tx, s)
 		case containsHash(s.UsedHashes, old):
+			// Reuse: revoke the session (this write commits) and refuse.
 			s.RevokedAt = &now
-			outcome = server.ErrRefreshReused
+			if err := putSession(tx, s); err != nil {
+				return nil, err
+			}
+			return nil, server.ErrRefreshReused
 		default:
-			outcome = server.ErrUnauthorized
-			return nil
+			return nil, server.ErrUnauthorized
 		}
-		return putSession(tx, s)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // RevokeSession implements server.SessionStore.

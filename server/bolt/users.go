@@ -13,39 +13,30 @@ import (
 
 // CreateUser implements server.UserStore.
 func (d *DB) CreateUser(ctx context.Context, u *server.User) error {
-	var outcome error
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		outcome = nil
+	_, err := decide(d, func(tx *bbolt.Tx) (struct{}, error) {
 		names := tx.Bucket(bucketUsernames)
 		if names.Get([]byte(u.Username)) != nil {
-			outcome = server.Conflict("username already taken")
-			return nil
+			return struct{}{}, server.Conflict("username already taken")
 		}
 		users := tx.Bucket(bucketUsers)
 		seq, err := users.NextSequence()
 		if err != nil {
-			return err
+			return struct{}{}, err
 		}
 		u.ID = "u" + strconv.FormatUint(seq, 10)
 		v, err := json.Marshal(u)
-		if err != nil {
-			return err
+		if err == nil {
+			err = users.Put(u64(seq), v)
 		}
-		if err := users.Put(u64(seq), v); err != nil {
-			return err
+		if err == nil {
+			err = names.Put([]byte(u.Username), u64(seq))
 		}
-		if err := names.Put([]byte(u.Username), u64(seq)); err != nil {
-			return err
+		if err == nil && u.Role == syncproto.RoleCourier {
+			err = d.appendConfig(tx, u.ID)
 		}
-		if u.Role == syncproto.RoleCourier {
-			return d.appendConfig(tx, u.ID)
-		}
-		return nil
+		return struct{}{}, err
 	})
-	if err != nil {
-		return err
-	}
-	return outcome
+	return err
 }
 
 // UserByName implements server.UserStore.

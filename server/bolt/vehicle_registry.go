@@ -122,21 +122,15 @@ func (d *DB) RegisterVehicle(ctx context.Context, p server.Principal, r *server.
 		return nil, err
 	}
 	now := d.now()
-	var (
-		out     *server.Vehicle
-		outcome error
-	)
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Vehicle, error) {
 		v, err := getVehicle(tx, r.VehicleID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		e := server.NewEvent(p, server.ActionVehicleRegister, r.VehicleID, now)
 		switch {
 		case v != nil && v.Registered:
-			outcome = server.Conflict("vehicle_id: already registered")
-			return nil
+			return nil, server.Conflict("vehicle_id: already registered")
 		case v != nil:
 			e.Detail = "claimed a vehicle first registered by a courier's log"
 		default:
@@ -145,19 +139,14 @@ func (d *DB) RegisterVehicle(ctx context.Context, p server.Principal, r *server.
 		v.Kind, v.ServiceIntervalKM, v.ServiceIntervalDays = r.Kind, r.ServiceIntervalKM, r.ServiceIntervalDays
 		v.Registered, v.RegisteredBy, v.RegisteredAt = true, p.UserID, &now
 		if err := putJSON(tx.Bucket(bucketVehicles), []byte(v.VehicleID), v); err != nil {
-			return err
+			return nil, err
 		}
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
 		view := d.vehicleAt(tx, v, now, true)
-		out = &view
-		return nil
+		return &view, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 // Vehicle implements server.VehicleService.
@@ -316,15 +305,10 @@ func (d *DB) CertifyDefect(ctx context.Context, p server.Principal, vehicleID, d
 		return nil, server.ErrNotFound
 	}
 	now := d.now()
-	var (
-		out     *server.Defect
-		outcome error
-	)
-	err = d.cm.write(func(tx *bbolt.Tx) error {
-		out, outcome = nil, nil
+	return decide(d, func(tx *bbolt.Tx) (*server.Defect, error) {
 		v, err := getVehicle(tx, vehicleID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		b := tx.Bucket(bucketDefects).Bucket([]byte(vehicleID))
 		var raw []byte
@@ -332,40 +316,33 @@ func (d *DB) CertifyDefect(ctx context.Context, p server.Principal, vehicleID, d
 			raw = b.Get(u64(seq))
 		}
 		if raw == nil {
-			outcome = server.ErrNotFound
-			return nil
+			return nil, server.ErrNotFound
 		}
 		var df defectRecord
 		if err := json.Unmarshal(raw, &df); err != nil {
-			return err
+			return nil, err
 		}
 		if df.Status != server.DefectOpen {
-			outcome = server.Conflict("defect already certified")
-			return nil
+			return nil, server.Conflict("defect already certified")
 		}
 		df.Status, df.Resolution, df.CertifyNote, df.CertifiedBy, df.CertifiedAt = server.DefectCertified, r.Resolution, r.Note, p.UserID, &now
 		if err := putJSON(b, u64(seq), &df); err != nil {
-			return err
+			return nil, err
 		}
 		v.OpenDefects = max(v.OpenDefects-1, 0)
 		if err := putJSON(tx.Bucket(bucketVehicles), []byte(vehicleID), v); err != nil {
-			return err
+			return nil, err
 		}
 		e := server.NewEvent(p, server.ActionDefectCertify, df.DefectID, now)
 		e.Detail = "vehicle " + vehicleID + ", " + r.Resolution + ": " + r.Note
 		if err := appendEvent(tx, e); err != nil {
-			return err
+			return nil, err
 		}
 		view := defectView(&df)
 		fit := v.OpenDefects == 0
 		view.VehicleFit = &fit
-		out = &view
-		return nil
+		return &view, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, outcome
 }
 
 var _ server.VehicleService = (*DB)(nil)
