@@ -48,23 +48,30 @@ type taskChange struct {
 
 // publishTask appends t's view to a courier's feed in tx. A courier who is
 // no longer assigned gets a removal: status "cancelled" with reason.
-func publishTask(tx *bbolt.Tx, courierID string, t *taskRecord, removedReason string) error {
-	ch := taskChange{CallbackTask: syncproto.CallbackTask{TaskID: t.TaskID, Waybill: t.Waybill, Reason: t.Reason,
+// The reason reaches the handheld masked; a removal carries none (the
+// courier no longer needs it).
+func (d *DB) publishTask(tx *bbolt.Tx, courierID string, t *taskRecord, removedReason string) error {
+	ch := taskChange{CallbackTask: syncproto.CallbackTask{TaskID: t.TaskID, Waybill: t.Waybill,
 		Status: t.Status, DueBy: t.DueBy, Contact: t.Contact.contact(), Version: t.Version}, RemovedReason: removedReason}
 	if removedReason != "" {
 		ch.Status = server.TaskCancelled
+	} else {
+		ch.Reason = d.maskedText(t.ReasonSealed, t.Reason, t.Contact)
 	}
 	return appendChange(tx, courierID, syncproto.ChangeCallbackTask, ch)
 }
 
-// view returns the dispatcher's view of t at now.
-func (t *taskRecord) view(now time.Time) *server.CallbackTask {
-	v := &server.CallbackTask{TaskID: t.TaskID, CourierID: t.CourierID, Waybill: t.Waybill, Reason: t.Reason,
+// taskView returns the dispatcher's view of t at now, free text masked.
+func (d *DB) taskView(t *taskRecord, now time.Time) *server.CallbackTask {
+	v := &server.CallbackTask{TaskID: t.TaskID, CourierID: t.CourierID, Waybill: t.Waybill,
+		Reason: d.maskedText(t.ReasonSealed, t.Reason, t.Contact),
 		Status: t.Status, DueBy: t.DueBy, Overdue: t.overdue(now), Contact: t.Contact.contact(), Version: t.Version,
 		Flags: append([]string{}, t.Flags...), Outcomes: make([]server.CallbackAttempt, len(t.Attempts)),
 		ComplaintID: t.ComplaintID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt}
 	for i, at := range t.Attempts {
-		v.Outcomes[i] = server.CallbackAttempt(at)
+		v.Outcomes[i] = server.CallbackAttempt{OutcomeID: at.OutcomeID, CourierID: at.CourierID, Result: at.Result,
+			Resolved: at.Resolved, Satisfaction: at.Satisfaction, Note: d.maskedText(at.NoteSealed, at.Note, t.Contact),
+			RecordedAt: at.RecordedAt, ReceivedAt: at.ReceivedAt, Flags: at.Flags}
 	}
 	return v
 }
@@ -101,6 +108,10 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 	if err != nil {
 		return nil, err
 	}
+	reason, err := d.sealText(req.Reason)
+	if err != nil {
+		return nil, err
+	}
 	return decide(d, func(tx *bbolt.Tx) (*server.CallbackTask, error) {
 		ok, err := isCourier(tx, req.CourierID)
 		if err != nil {
@@ -120,7 +131,7 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 			return nil, err
 		}
 		t := &taskRecord{TaskID: id, CourierID: req.CourierID, Status: server.TaskOpen, Seq: seq, Waybill: req.Waybill,
-			Reason: req.Reason, DueBy: due, Contact: contact, Version: 1, ComplaintID: req.ComplaintID,
+			ReasonSealed: reason, DueBy: due, Contact: contact, Version: 1, ComplaintID: req.ComplaintID,
 			CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := putTask(tx, t); err != nil {
 			return nil, err
@@ -137,7 +148,7 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 				return nil, err
 			}
 		}
-		if err := publishTask(tx, t.CourierID, t, ""); err != nil {
+		if err := d.publishTask(tx, t.CourierID, t, ""); err != nil {
 			return nil, err
 		}
 		if err := queueWakeUps(tx, t.CourierID, server.HintCallbackTask, id, now); err != nil {
@@ -151,7 +162,7 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 		if err := appendEvent(tx, e); err != nil {
 			return nil, err
 		}
-		return t.view(now), nil
+		return d.taskView(t, now), nil
 	})
 }
 
@@ -182,7 +193,7 @@ func (d *DB) Callback(ctx context.Context, id string) (*server.CallbackTask, err
 		if t == nil {
 			return server.ErrNotFound
 		}
-		out = t.view(now)
+		out = d.taskView(t, now)
 		return nil
 	})
 	return out, err
@@ -213,7 +224,7 @@ func (d *DB) ListCallbacks(ctx context.Context, f server.CallbackFilter) (*serve
 			if err != nil || t == nil || !matches(t, &f, now) {
 				return false, err
 			}
-			out.Callbacks = append(out.Callbacks, *t.view(now))
+			out.Callbacks = append(out.Callbacks, *d.taskView(t, now))
 			return true, nil
 		})
 		return err
@@ -294,14 +305,14 @@ func (d *DB) UpdateCallback(ctx context.Context, p server.Principal, id string, 
 			return nil, err
 		}
 		if old != "" {
-			if err := publishTask(tx, old, t, server.RemovedReassigned); err != nil {
+			if err := d.publishTask(tx, old, t, server.RemovedReassigned); err != nil {
 				return nil, err
 			}
 			if err := queueWakeUps(tx, old, server.HintCallbackTask, id, now); err != nil {
 				return nil, err
 			}
 		}
-		if err := publishTask(tx, t.CourierID, t, ""); err != nil {
+		if err := d.publishTask(tx, t.CourierID, t, ""); err != nil {
 			return nil, err
 		}
 		if kind != server.PatchReview {
@@ -312,7 +323,7 @@ func (d *DB) UpdateCallback(ctx context.Context, p server.Principal, id string, 
 		if err := appendEvent(tx, e); err != nil {
 			return nil, err
 		}
-		return t.view(now), nil
+		return d.taskView(t, now), nil
 	})
 }
 

@@ -13,8 +13,13 @@ import (
 // dispatcher's complaint, the one named or who picked up the waybill).
 type complaintRecord struct {
 	recordMeta
-	Complaint *syncproto.Complaint   `json:"complaint"`
-	Customer  sealedParty            `json:"customer"`
+	Complaint *syncproto.Complaint `json:"complaint"`
+	Customer  sealedParty          `json:"customer"`
+	// Text is the description, sealed (Complaint.Description is empty
+	// but in records written before free text was sealed); StepNotes
+	// are the History notes, sealed, index for index.
+	Text      []byte                 `json:"text,omitempty"`
+	StepNotes [][]byte               `json:"step_notes,omitempty"`
 	Channel   string                 `json:"channel"`
 	Seq       uint64                 `json:"seq"`
 	Status    string                 `json:"status"`
@@ -33,10 +38,37 @@ type complaintRecord struct {
 // the payload's received_at.
 func (a *applier) complaint(po *pendingOp, p *syncproto.Complaint) (string, []string, *syncproto.Error, error) {
 	received, _ := syncproto.ParseOpTime(p.ReceivedAt) // validated
-	rec := &complaintRecord{recordMeta: a.meta(po, ""), Complaint: p, Customer: po.sealed[0], Channel: server.ChannelCourier,
+	rec := &complaintRecord{recordMeta: a.meta(po, ""), Complaint: p, Customer: po.sealed[0], Text: po.text, Channel: server.ChannelCourier,
 		Received: received, CreatedBy: a.courier, CreatedAt: a.now}
 	if err := a.db.storeComplaint(a.tx, rec); err != nil {
 		return "", nil, nil, err
 	}
 	return rec.Ref, nil, nil, nil
+}
+
+// addStep appends a transition with its sealed note.
+func (r *complaintRecord) addStep(step server.ComplaintStep, note []byte) {
+	for len(r.StepNotes) < len(r.History) {
+		r.StepNotes = append(r.StepNotes, nil)
+	}
+	r.History = append(r.History, step)
+	r.StepNotes = append(r.StepNotes, note)
+}
+
+// stepNote returns the sealed note of History[i] (nil for none or a note
+// kept plain by an older release).
+func (r *complaintRecord) stepNote(i int) []byte {
+	if i < len(r.StepNotes) {
+		return r.StepNotes[i]
+	}
+	return nil
+}
+
+// maskedHistory is r's history as views show it: notes masked.
+func (d *DB) maskedHistory(r *complaintRecord) []server.ComplaintStep {
+	out := append([]server.ComplaintStep{}, r.History...)
+	for i := range out {
+		out[i].Note = d.maskedText(r.stepNote(i), out[i].Note, r.Customer)
+	}
+	return out
 }

@@ -100,7 +100,7 @@ func (d *DB) publishComplaint(tx *bbolt.Tx, r *complaintRecord) error {
 	if r.CourierID == "" {
 		return nil
 	}
-	ch := server.ComplaintChange{ComplaintID: r.Ref, Category: r.Complaint.Category, Description: r.Complaint.Description,
+	ch := server.ComplaintChange{ComplaintID: r.Ref, Category: r.Complaint.Category, Description: d.maskedText(r.Text, r.Complaint.Description, r.Customer),
 		Status: r.Status, ReceivedAt: r.Received, AtRiskFrom: r.Received.Add(d.opts.Settings.ComplaintAtRisk), DueBy: r.DueBy,
 		Waybill: r.Complaint.Waybill, Customer: r.Customer.contact(), Exempted: r.Exempted, ClosedAt: r.ClosedAt, Version: r.Version}
 	return appendChange(tx, r.CourierID, server.ChangeComplaint, &ch)
@@ -132,10 +132,10 @@ func getComplaint(tx *bbolt.Tx, id string) (*complaintRecord, error) {
 // complaintView is the dispatcher's view of r at now.
 func (d *DB) complaintView(tx *bbolt.Tx, r *complaintRecord, now time.Time) server.Complaint {
 	atRisk, breached := server.ComplaintClock(r.Received, r.ClosedAt, now, d.opts.Settings)
-	v := server.Complaint{ComplaintID: r.Ref, Category: r.Complaint.Category, Description: r.Complaint.Description,
+	v := server.Complaint{ComplaintID: r.Ref, Category: r.Complaint.Category, Description: d.maskedText(r.Text, r.Complaint.Description, r.Customer),
 		Channel: r.Channel, Status: r.Status, ReceivedAt: r.Received, DueBy: r.DueBy, AtRisk: atRisk, Breached: breached,
 		CourierID: r.CourierID, Waybill: r.Complaint.Waybill, Customer: r.Customer.contact(),
-		History: append([]server.ComplaintStep{}, r.History...), Exempted: r.Exempted, ClosedAt: r.ClosedAt,
+		History: d.maskedHistory(r), Exempted: r.Exempted, ClosedAt: r.ClosedAt,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CallbackIDs: []string{}}
 	if links := tx.Bucket(bucketComplaintLinks); links != nil {
 		if b := links.Bucket([]byte(r.Ref)); b != nil {
@@ -160,6 +160,11 @@ func (d *DB) CreateComplaint(ctx context.Context, p server.Principal, req *serve
 		return nil, err
 	}
 	payload.Customer = syncproto.Customer{}
+	text, err := d.sealText(payload.Description)
+	if err != nil {
+		return nil, err
+	}
+	payload.Description = ""
 	return decide(d, func(tx *bbolt.Tx) (*server.Complaint, error) {
 		courier := req.CourierID
 		if courier != "" {
@@ -181,7 +186,7 @@ func (d *DB) CreateComplaint(ctx context.Context, p server.Principal, req *serve
 		}
 		rec := &complaintRecord{
 			recordMeta: recordMeta{CourierID: courier, DeviceID: p.DeviceID, RecordedAt: now, ReceivedAt: now},
-			Complaint:  payload, Customer: customer, Channel: req.Channel, Received: received, CreatedBy: p.UserID, CreatedAt: now,
+			Complaint:  payload, Customer: customer, Text: text, Channel: req.Channel, Received: received, CreatedBy: p.UserID, CreatedAt: now,
 		}
 		if err := d.storeComplaint(tx, rec); err != nil {
 			return nil, err
@@ -223,6 +228,10 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 		return nil, err
 	}
 	now := d.now()
+	note, err := d.sealText(req.Note)
+	if err != nil {
+		return nil, err
+	}
 	return decide(d, func(tx *bbolt.Tx) (*server.Complaint, error) {
 		r, err := getComplaint(tx, id)
 		if err != nil {
@@ -241,14 +250,14 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 			return nil, server.Conflict(msg)
 		}
 		oldDue, oldRecv := complaintDueKey(r), complaintReceivedKey(r)
-		step := server.ComplaintStep{To: req.To, By: p.UserID, At: now, Note: req.Note}
+		step := server.ComplaintStep{To: req.To, By: p.UserID, At: now}
 		exemptChanged := req.ExemptCourier != nil && *req.ExemptCourier != r.Exempted
 		if exemptChanged {
 			step.ExemptCourier = req.ExemptCourier
 			r.Exempted = *req.ExemptCourier
 		}
 		r.Status = req.To
-		r.History = append(r.History, step)
+		r.addStep(step, note)
 		r.Version++
 		if req.To == server.ComplaintClosed {
 			r.ClosedAt = &now
@@ -282,7 +291,7 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 				e.Detail = "exemption of courier " + r.CourierID + " withdrawn"
 			}
 			if req.Note != "" {
-				e.Detail += ": " + req.Note
+				e.Detail += ": " + d.maskedText(note, "", r.Customer)
 			}
 			if err := appendEvent(tx, e); err != nil {
 				return nil, err

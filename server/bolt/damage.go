@@ -13,6 +13,9 @@ import (
 type damageRecord struct {
 	recordMeta
 	Report *syncproto.DamageReport `json:"report"`
+	// Text is the description, sealed (Report.Description is empty but
+	// in records written before free text was sealed).
+	Text []byte `json:"text,omitempty"`
 }
 
 func (a *applier) damageReport(po *pendingOp, p *syncproto.DamageReport) (string, []string, *syncproto.Error, error) {
@@ -24,7 +27,7 @@ func (a *applier) damageReport(po *pendingOp, p *syncproto.DamageReport) (string
 	if err := a.referBlobs(p.Photos); err != nil {
 		return "", nil, nil, err
 	}
-	return ref, nil, nil, putJSON(b, u64(seq), &damageRecord{recordMeta: a.meta(po, ref), Report: p})
+	return ref, nil, nil, putJSON(b, u64(seq), &damageRecord{recordMeta: a.meta(po, ref), Report: p, Text: po.text})
 }
 
 // ListDamageReports implements server.DamageReports. Filters are applied
@@ -45,7 +48,7 @@ func (d *DB) ListDamageReports(ctx context.Context, f server.DamageFilter) (*ser
 			if (f.Waybill != "" && r.Report.Waybill != f.Waybill) || (f.CourierID != "" && r.CourierID != f.CourierID) {
 				return false, nil
 			}
-			out.Reports = append(out.Reports, damageView(tx, &r))
+			out.Reports = append(out.Reports, d.damageView(tx, &r))
 			return true, nil
 		})
 		return err
@@ -53,10 +56,10 @@ func (d *DB) ListDamageReports(ctx context.Context, f server.DamageFilter) (*ser
 	return out, err
 }
 
-func damageView(tx *bbolt.Tx, r *damageRecord) server.DamageReport {
+func (d *DB) damageView(tx *bbolt.Tx, r *damageRecord) server.DamageReport {
 	states := blobStates(tx, r.Report.Photos)
 	v := server.DamageReport{ReportID: r.Ref, Waybill: r.Report.Waybill, CourierID: r.CourierID, Stage: r.Report.Stage,
-		Severity: r.Report.Severity, Description: r.Report.Description, RecordedAt: r.RecordedAt,
+		Severity: r.Report.Severity, Description: d.maskedText(r.Text, r.Report.Description, sealedParty{}), RecordedAt: r.RecordedAt,
 		Photos: make([]server.PhotoState, len(states))}
 	for i, s := range states {
 		v.Photos[i] = server.PhotoState{SHA256: r.Report.Photos[i], State: s}

@@ -13,6 +13,9 @@ import (
 type outcomeRecord struct {
 	recordMeta
 	Outcome *syncproto.CallbackOutcome `json:"outcome"`
+	// NoteSealed is the note, sealed (Outcome.Note is empty but in
+	// records written before free text was sealed).
+	NoteSealed []byte `json:"note_sealed,omitempty"`
 }
 
 // taskRecord is a callback task as stored in bucketTasks, keyed by task id.
@@ -25,7 +28,8 @@ type taskRecord struct {
 	Status       string      `json:"status"`
 	Seq          uint64      `json:"seq"`
 	Waybill      string      `json:"waybill"`
-	Reason       string      `json:"reason"`
+	Reason       string      `json:"reason"` // empty but in records written before free text was sealed
+	ReasonSealed []byte      `json:"reason_sealed,omitempty"`
 	DueBy        time.Time   `json:"due_by"`
 	Contact      sealedParty `json:"contact"`
 	Version      int64       `json:"version"`
@@ -45,7 +49,8 @@ type attempt struct {
 	Result       string    `json:"result"`
 	Resolved     bool      `json:"resolved"`
 	Satisfaction *int      `json:"satisfaction,omitempty"`
-	Note         string    `json:"note,omitempty"`
+	Note         string    `json:"note,omitempty"` // empty but in records written before free text was sealed
+	NoteSealed   []byte    `json:"note_sealed,omitempty"`
 	RecordedAt   time.Time `json:"recorded_at"`
 	ReceivedAt   time.Time `json:"received_at"`
 	Flags        []string  `json:"flags,omitempty"`
@@ -94,11 +99,11 @@ func (a *applier) callbackOutcome(po *pendingOp, p *syncproto.CallbackOutcome) (
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if err := putJSON(b, u64(seq), &outcomeRecord{recordMeta: a.meta(po, ref, flags...), Outcome: p}); err != nil {
+	if err := putJSON(b, u64(seq), &outcomeRecord{recordMeta: a.meta(po, ref, flags...), Outcome: p, NoteSealed: po.text}); err != nil {
 		return "", nil, nil, err
 	}
 	t.Attempts = append(t.Attempts, attempt{OutcomeID: ref, CourierID: a.courier, Result: p.Result, Resolved: *p.Resolved,
-		Satisfaction: p.Satisfaction, Note: p.Note, RecordedAt: po.recordedAt, ReceivedAt: a.now, Flags: flags})
+		Satisfaction: p.Satisfaction, NoteSealed: po.text, RecordedAt: po.recordedAt, ReceivedAt: a.now, Flags: flags})
 	if flags != nil {
 		if !containsString(t.Flags, server.FlagReviewNeeded) {
 			t.Flags = append(t.Flags, server.FlagReviewNeeded)
@@ -113,7 +118,7 @@ func (a *applier) callbackOutcome(po *pendingOp, p *syncproto.CallbackOutcome) (
 	if err := putTask(a.tx, t); err != nil {
 		return "", nil, nil, err
 	}
-	if err := publishTask(a.tx, t.CourierID, t, ""); err != nil {
+	if err := a.db.publishTask(a.tx, t.CourierID, t, ""); err != nil {
 		return "", nil, nil, err
 	}
 	detail := "result " + p.Result

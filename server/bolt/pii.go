@@ -71,6 +71,60 @@ func (d *DB) sealPayload(po *pendingOp) error {
 		}
 		po.sealed = []sealedParty{c}
 		p.Customer = syncproto.Customer{}
+		return d.sealOpText(po, &p.Description)
+	case *syncproto.DamageReport:
+		return d.sealOpText(po, &p.Description)
+	case *syncproto.CallbackOutcome:
+		return d.sealOpText(po, &p.Note)
 	}
 	return nil
+}
+
+// sealOpText seals an op's free text into po.text and blanks it in the
+// payload that will be stored.
+func (d *DB) sealOpText(po *pendingOp, text *string) error {
+	sealed, err := d.sealText(*text)
+	if err != nil {
+		return err
+	}
+	po.text, *text = sealed, ""
+	return nil
+}
+
+// unreadableText stands in for free text the key file cannot open: a view
+// still renders, and says so, instead of failing whole.
+const unreadableText = "[sealed text: key not available]"
+
+// sealText seals free text at rest; empty text stays nil.
+func (d *DB) sealText(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return d.opts.PII.Seal([]byte(s))
+}
+
+// openText returns sealed free text in the clear, or legacy: the plain
+// text of a record written before free text was sealed.
+func (d *DB) openText(sealed []byte, legacy string) string {
+	if len(sealed) == 0 {
+		return legacy
+	}
+	plain, err := d.opts.PII.Open(sealed)
+	if err != nil {
+		return unreadableText
+	}
+	return string(plain)
+}
+
+// maskedText is sealed free text as a view shows it: opened, with the
+// personal data in it masked, including the party's own name and phone.
+func (d *DB) maskedText(sealed []byte, legacy string, party sealedParty) string {
+	text := d.openText(sealed, legacy)
+	if text == "" {
+		return ""
+	}
+	if p, err := d.openParty(party); err == nil {
+		return server.RedactText(text, p.Name, p.Phone)
+	}
+	return server.RedactText(text)
 }

@@ -21,7 +21,8 @@ import (
 // callback tasks. A complaint without a waybill is judged by its own latest time.
 // Once a parcel's last event is older than Settings.PIIRetention, its
 // pickup's sender and recipient, its complaints' customer and its callback
-// tasks' contact become {"purged":true}; callback outcome notes (free text
+// tasks' contact become {"purged":true}; the sealed free text of complaints,
+// damage reports and callback tasks is erased; callback outcome notes (free text
 // a courier may have put a name or number in) are blanked, and the masked
 // contact in couriers' pull feeds is emptied. Amounts, waybills, statuses,
 // the COD ledger and the audit trail stay: purge never touches
@@ -37,6 +38,9 @@ const (
 	purgeTasks      = "callback_tasks"
 	purgeNotes      = "callback_notes"
 	purgeFeed       = "feed_entries"
+	// purgeDamageTexts counts damage reports whose sealed description
+	// was erased.
+	purgeDamageTexts = "damage_texts"
 	// purgeLedgerParties counts COD ledger rows whose masked sender and
 	// recipient were blanked (only rows past the ledger's own retention).
 	purgeLedgerParties = "ledger_parties"
@@ -85,7 +89,7 @@ func (d *DB) PurgePII(ctx context.Context, p server.Principal, dryRun bool) (*se
 // purge does the work in tx; with dryRun it only counts.
 func purge(tx *bbolt.Tx, cutoff time.Time, dryRun bool) (*server.PurgeReport, error) {
 	rep := &server.PurgeReport{DryRun: dryRun, Cutoff: cutoff, Counts: map[string]int{
-		purgePickups: 0, purgeComplaints: 0, purgeTasks: 0, purgeNotes: 0, purgeFeed: 0}}
+		purgePickups: 0, purgeComplaints: 0, purgeTasks: 0, purgeNotes: 0, purgeFeed: 0, purgeDamageTexts: 0}}
 	last, err := lastEvents(tx)
 	if err != nil {
 		return nil, err
@@ -107,13 +111,27 @@ func purge(tx *bbolt.Tx, cutoff time.Time, dryRun bool) (*server.PurgeReport, er
 	}); err != nil {
 		return nil, err
 	}
-	// Complaints: the customer.
+	// Complaints: the customer and the sealed free text.
 	if err := rewrite(tx.Bucket(bucketComplaints), dryRun, func(k []byte, r record) (bool, error) {
-		if _, ok := r["customer"]; !ok || r.purged("customer") || !expired(r.waybill("complaint"), r.latest("complaint")) {
+		_, hasCustomer := r["customer"]
+		if !(hasCustomer && !r.purged("customer") || r.has("text", "step_notes")) || !expired(r.waybill("complaint"), r.latest("complaint")) {
 			return false, nil
 		}
 		rep.Counts[purgeComplaints]++
 		r["customer"] = purgedParty
+		delete(r, "text")
+		delete(r, "step_notes")
+		return true, nil
+	}); err != nil {
+		return nil, err
+	}
+	// Damage reports: the sealed description.
+	if err := rewrite(tx.Bucket(bucketDamage), dryRun, func(k []byte, r record) (bool, error) {
+		if !r.has("text") || !expired(r.waybill("report"), r.latest("report")) {
+			return false, nil
+		}
+		rep.Counts[purgeDamageTexts]++
+		delete(r, "text")
 		return true, nil
 	}); err != nil {
 		return nil, err
@@ -134,12 +152,12 @@ func purge(tx *bbolt.Tx, cutoff time.Time, dryRun bool) (*server.PurgeReport, er
 		purged[t.TaskID] = true
 		notes := false
 		for _, a := range t.Attempts {
-			if a.Note != "" {
+			if a.Note != "" || a.NoteSealed != nil {
 				notes = true
 				outcomes = append(outcomes, a.OutcomeID)
 			}
 		}
-		if !t.Contact.Purged || notes {
+		if !t.Contact.Purged || notes || t.Reason != "" || t.ReasonSealed != nil {
 			keys = append(keys, bytes.Clone(k))
 		}
 		return nil
@@ -156,8 +174,9 @@ func purge(tx *bbolt.Tx, cutoff time.Time, dryRun bool) (*server.PurgeReport, er
 			t.Contact = sealedParty{Purged: true}
 		}
 		for i := range t.Attempts {
-			t.Attempts[i].Note = ""
+			t.Attempts[i].Note, t.Attempts[i].NoteSealed = "", nil
 		}
+		t.Reason, t.ReasonSealed = "", nil
 		if !dryRun {
 			if err := putTask(tx, t); err != nil {
 				return nil, err
@@ -190,14 +209,17 @@ func blankNotes(tx *bbolt.Tx, ids []string, dryRun bool, rep *server.PurgeReport
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err
 		}
-		if r.Outcome == nil || r.Outcome.Note == "" {
+		if (r.Outcome == nil || r.Outcome.Note == "") && r.NoteSealed == nil {
 			continue
 		}
 		rep.Counts[purgeNotes]++
 		if dryRun {
 			continue
 		}
-		r.Outcome.Note = ""
+		if r.Outcome != nil {
+			r.Outcome.Note = ""
+		}
+		r.NoteSealed = nil
 		if err := putJSON(b, u64(n), &r); err != nil {
 			return err
 		}
@@ -299,6 +321,16 @@ func rewrite(b *bbolt.Bucket, dryRun bool, fn func(k []byte, r record) (bool, er
 		}
 	}
 	return nil
+}
+
+// has reports whether the record holds any of fields.
+func (r record) has(fields ...string) bool {
+	for _, f := range fields {
+		if _, ok := r[f]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // purged reports whether field holds a purged (or no) party.

@@ -57,7 +57,7 @@ func TestPurgeErasesPersonalDataPastRetentionAndKeepsMoneyAndAudit(t *testing.T)
 		}
 		return s
 	}
-	wantCounts := map[string]int{"pickups": 1, "complaints": 2, "callback_tasks": 1, "callback_notes": 1, "feed_entries": 2}
+	wantCounts := map[string]int{"pickups": 1, "complaints": 2, "callback_tasks": 1, "callback_notes": 1, "feed_entries": 2, "damage_texts": 0}
 
 	t.Run("a dry run counts what would go and changes nothing", func(t *testing.T) {
 		before := snapshot()

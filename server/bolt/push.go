@@ -47,6 +47,7 @@ type pendingOp struct {
 	raw        json.RawMessage // compact payload bytes
 	flags      []string
 	sealed     []sealedParty // personal data of the payload, sealed
+	text       []byte        // the payload's free text, sealed
 	pre        []byte        // the stored record, encoded with an empty ref (see withRef)
 }
 

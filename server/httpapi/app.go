@@ -31,7 +31,9 @@ type Config struct {
 	Ledger     server.LedgerService
 	Vehicles   server.VehicleService
 	Reports    server.ReportService
-	Logger     *slog.Logger
+	// Texts reveals sealed free text, audited.
+	Texts  server.TextReader
+	Logger *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
 	// Backup writes a consistent copy of the store to a file.
@@ -103,6 +105,7 @@ func New(cfg Config) *fiber.App {
 	h.codRoutes(v1)
 	h.vehicleRoutes(v1)
 	h.reportRoutes(v1)
+	h.textRoutes(v1)
 	if cfg.Events != nil {
 		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
 	}

@@ -292,6 +292,11 @@ var (
 			return authzReq{path: vanPath + "/defects/" + w.mine("defect", who) + "/certify", body: map[string]any{"resolution": "repaired", "note": "fixed"}}
 		}, supPlus},
 		{"GET", "/v1/reports/quality", fixed("/v1/reports/quality"), supPlus},
+
+		// Free text in the clear, audited.
+		{"POST", "/v1/complaints/:id/text", fixed("/v1/complaints/cp-1/text"), dispPlus},
+		{"POST", "/v1/callbacks/:id/text", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/callbacks/" + w.taskID + "/text"} }, dispPlus},
+		{"POST", "/v1/damage-reports/:id/text", fixed("/v1/damage-reports/dr-1/text"), dispPlus},
 	}
 )
 
