@@ -151,7 +151,7 @@ func (a *api) call(method, path string, body any, want int, out any) {
 // fixture is a server with a courier who has one open callback task.
 type fixture struct {
 	url, courier, password, courierID, taskID string
-	admin                                     *api
+	admin, disp                               *api
 }
 
 func newFixture(t *testing.T, courier string) *fixture {
@@ -164,14 +164,19 @@ func newFixture(t *testing.T, courier string) *fixture {
 	f.admin.call("POST", "/v1/admin/users", syncproto.CreateUserRequest{Username: courier, Password: f.password, Role: syncproto.RoleCourier}, 201, &u)
 	f.courierID = u.UserID
 	f.admin.call("POST", "/v1/admin/users", syncproto.CreateUserRequest{Username: courier + "-disp", Password: "dispatcher-password", Role: syncproto.RoleDispatcher}, 201, nil)
-	disp := login(t, f.url, courier+"-disp", "dispatcher-password")
+	f.disp = login(t, f.url, courier+"-disp", "dispatcher-password")
+	f.taskID = f.newTask("SF1000000001")
+	return f
+}
+
+// newTask has the dispatcher give the courier a callback task.
+func (f *fixture) newTask(waybill string) string {
 	var task struct {
 		TaskID string `json:"task_id"`
 	}
-	disp.call("POST", "/v1/callbacks", map[string]any{"courier_id": f.courierID, "waybill": "SF1000000001", "reason": "customer asked for a call",
+	f.disp.call("POST", "/v1/callbacks", map[string]any{"courier_id": f.courierID, "waybill": waybill, "reason": "customer asked for a call",
 		"customer": syncproto.Customer{Name: "张三", Phone: "13812345678"}}, 201, &task)
-	f.taskID = task.TaskID
-	return f
+	return task.TaskID
 }
 
 // auditedOps returns the server's op audit: op id → status.
