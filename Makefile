@@ -6,7 +6,7 @@ BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo run bench bench-big lint fmt-check tools clean
+.PHONY: all build test demo run bench bench-big lint fmt-check tools clean mobile test-mobile
 
 all: build
 
@@ -29,6 +29,16 @@ lint: fmt-check tools
 # The whole suite, with the race detector, as CI runs it.
 test: lint
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# Java and Objective-C bindings of the handheld library (mobile-api/bind)
+# into build/mobile; fails if gobind skips any exported name.
+mobile:
+	./scripts/mobile.sh gen
+
+# The Java binding proven on this machine's JVM: the Go side built as a JNI
+# library, a small Java app syncing with a real courierd (~3 min cold).
+test-mobile:
+	./scripts/mobile.sh test
 
 # The main job: courierd on a fresh temporary data dir, then 50 simulated
 # couriers x 200 records over a link that fails 10 % of requests.

@@ -32,6 +32,7 @@ type feedPage struct {
 	complaints []*complaintRecord // closed ones already stripped (decodeComplaint)
 	balance    *codBalanceRecord  // the page's newest cod_balance change
 	config     []byte             // encoded syncproto.Config of the page's last config change
+	vehicles   []*syncproto.VehicleStatus
 	cursor     string
 }
 
@@ -140,6 +141,12 @@ func decodePage(pr *syncproto.PullResponse) (*feedPage, error) {
 				return nil, err
 			}
 			page.complaints = append(page.complaints, c)
+		case syncproto.ChangeVehicleStatus:
+			v, err := decodeVehicleStatus(ch)
+			if err != nil {
+				return nil, err
+			}
+			page.vehicles = append(page.vehicles, v)
 		}
 	}
 	return page, nil
@@ -203,12 +210,15 @@ func (o *Outbox) storePage(p *feedPage) error {
 				return err
 			}
 		}
+		if err := putVehicleStatuses(tx, p.vehicles); err != nil {
+			return err
+		}
 		return feed.Put(keyCursor, []byte(p.cursor))
 	})
 }
 
 // dropFeed forgets the cursor and everything pulled (tasks, complaints,
-// config, COD balance), in one transaction, and marks the free pages for
+// config, COD balance, vehicle statuses), in one transaction, and marks the free pages for
 // scrubbing: the dropped tasks' contacts and complaints' customers.
 func (o *Outbox) dropFeed() error {
 	return o.update(func(tx *bolt.Tx) error {
@@ -222,6 +232,9 @@ func (o *Outbox) dropFeed() error {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
+		}
+		if err := dropVehicleStatuses(tx); err != nil {
+			return err
 		}
 		feed := tx.Bucket(bucketFeed)
 		for _, k := range [][]byte{keyConfig, keyCODBalance, keyCursor} {

@@ -33,6 +33,9 @@ type Settings struct {
 	// CallbackDue is the default due time of a callback task that names
 	// none.
 	CallbackDue time.Duration
+	// VehicleStatusWindow is how long after their last log of a vehicle a
+	// courier is sent its vehicle_status changes (0: 30 days).
+	VehicleStatusWindow time.Duration
 }
 
 // DefaultSettings returns the defaults of DOMAIN.md, in Asia/Shanghai.
@@ -42,16 +45,17 @@ func DefaultSettings() Settings {
 		loc = time.FixedZone("CST", 8*3600)
 	}
 	return Settings{
-		Location:           loc,
-		ComplaintDue:       7 * 24 * time.Hour,
-		ComplaintAtRisk:    5 * 24 * time.Hour,
-		CODDueMonths:       1,
-		CODRetention:       365 * 24 * time.Hour,
-		ServiceDueWithin:   7 * 24 * time.Hour,
-		ServiceDueWithinKM: 500,
-		PIIRetention:       180 * 24 * time.Hour,
-		RevealTTL:          10 * time.Minute,
-		RevealsPerHour:     30,
-		CallbackDue:        24 * time.Hour,
+		Location:            loc,
+		ComplaintDue:        7 * 24 * time.Hour,
+		ComplaintAtRisk:     5 * 24 * time.Hour,
+		CODDueMonths:        1,
+		CODRetention:        365 * 24 * time.Hour,
+		ServiceDueWithin:    7 * 24 * time.Hour,
+		ServiceDueWithinKM:  500,
+		PIIRetention:        180 * 24 * time.Hour,
+		RevealTTL:           10 * time.Minute,
+		RevealsPerHour:      30,
+		CallbackDue:         24 * time.Hour,
+		VehicleStatusWindow: DefaultVehicleStatusWindow,
 	}
 }

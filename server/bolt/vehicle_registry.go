@@ -27,7 +27,7 @@ var (
 )
 
 // vehicleBuckets are the buckets of the vehicle registry.
-var vehicleBuckets = [][]byte{bucketVehicleServices, bucketVehicleDrivers}
+var vehicleBuckets = [][]byte{bucketVehicleServices, bucketVehicleDrivers, bucketVehicleRecent}
 
 func getVehicle(tx *bbolt.Tx, id string) (*vehicleRecord, error) {
 	v := tx.Bucket(bucketVehicles).Get([]byte(id))
@@ -336,6 +336,9 @@ func (d *DB) CertifyDefect(ctx context.Context, p server.Principal, vehicleID, d
 		e := server.NewEvent(p, server.ActionDefectCertify, df.DefectID, now)
 		e.Detail = "vehicle " + vehicleID + ", " + r.Resolution + ": " + r.Note
 		if err := appendEvent(tx, e); err != nil {
+			return nil, err
+		}
+		if err := d.publishVehicleStatus(tx, vehicleID, "", now); err != nil {
 			return nil, err
 		}
 		view := defectView(&df)

@@ -92,8 +92,9 @@ func (a *applier) vehicleLog(po *pendingOp, p *syncproto.VehicleLog) (string, []
 		}
 	}
 	ref := "vl-" + strconv.FormatUint(seq, 10)
+	opened := 0
 	if p.Type == syncproto.LogInspection {
-		opened, err := a.openDefects(po, p, courier)
+		opened, err = a.openDefects(po, p, courier)
 		if err != nil {
 			return "", nil, nil, err
 		}
@@ -123,6 +124,9 @@ func (a *applier) vehicleLog(po *pendingOp, p *syncproto.VehicleLog) (string, []
 		}
 	}
 	if err := a.referBlobs(p.Photos); err != nil {
+		return "", nil, nil, err
+	}
+	if err := a.vehicleStatusAfterLog(p.VehicleID, po.recordedAt, opened > 0); err != nil {
 		return "", nil, nil, err
 	}
 	return ref, flags, nil, putJSON(logs, key, &vehicleLogRecord{recordMeta: a.meta(po, ref, flags...), Log: p})
