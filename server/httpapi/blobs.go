@@ -43,6 +43,17 @@ func discard(c *fiber.Ctx, body io.Reader, max int64) {
 	}
 }
 
+// finish makes sure nothing of a body is left on the connection: when the
+// handler stopped before its end (a chunk longer than it declared, a
+// refusal), the connection is closed after the answer, so the rest is
+// never parsed as another request.
+func finish(c *fiber.Ctx, body io.Reader) {
+	var one [1]byte
+	if n, _ := io.ReadFull(body, one[:]); n > 0 {
+		c.Context().SetConnectionClose()
+	}
+}
+
 func (h *handler) putBlob(c *fiber.Ctx) error {
 	size := int64(c.Request().Header.ContentLength())
 	if size > server.MaxBlobBytes {
@@ -60,10 +71,8 @@ func (h *handler) putBlob(c *fiber.Ctx) error {
 		discard(c, body, maxDrain)
 		return err
 	}
+	finish(c, body)
 	if !created {
-		// Already stored: read the rest so the client sees the answer
-		// instead of a reset (a handheld asks with HEAD first).
-		discard(c, body, server.MaxBlobBytes)
 		return c.SendStatus(fiber.StatusOK)
 	}
 	return c.SendStatus(fiber.StatusCreated)
@@ -93,6 +102,12 @@ func (h *handler) patchBlob(c *fiber.Ctx) error {
 		c.Context().SetConnectionClose()
 		return server.Invalid("Upload-Offset and Upload-Length: required, whole numbers of bytes")
 	}
+	if n := int64(c.Request().Header.ContentLength()); n > 0 && (offset > total || n > total-offset) {
+		// Bytes past Upload-Length are never read, and never taken for
+		// the next request either.
+		c.Context().SetConnectionClose()
+		return server.Invalid("the chunk runs past Upload-Length")
+	}
 	body := bodyStream(c)
 	next, complete, err := h.Blobs.Patch(c.UserContext(), principal(c), c.Params("sha256"), offset, total, body)
 	var oe *server.OffsetError
@@ -103,6 +118,7 @@ func (h *handler) patchBlob(c *fiber.Ctx) error {
 		discard(c, body, maxDrain)
 		return err
 	}
+	finish(c, body)
 	c.Set(headerUploadOffset, strconv.FormatInt(next, 10))
 	if complete {
 		c.Set(headerUploadComplete, "?1")
