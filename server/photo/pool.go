@@ -253,4 +253,3 @@ func done(j Job, v *Variants, err error) {
 		j.Done(v, err)
 	}
 }
-
