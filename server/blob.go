@@ -29,21 +29,21 @@ const (
 
 // BlobMeta is what the store knows about a blob besides its bytes.
 type BlobMeta struct {
-	Digest      string    `json:"digest"`
-	Size        int64     `json:"size"`
-	State       string    `json:"state"`
-	ContentType string    `json:"content_type,omitempty"`
-	Width       int       `json:"width,omitempty"`
-	Height      int       `json:"height,omitempty"`
-	Uploader    string    `json:"uploader"`
+	Digest      string `json:"digest"`
+	Size        int64  `json:"size"`
+	State       string `json:"state"`
+	ContentType string `json:"content_type,omitempty"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	Uploader    string `json:"uploader"`
 	// Holders are the other users who sent these same bytes (proved they
 	// hold the photo); like the uploader, they may read it back.
 	Holders []string `json:"holders,omitempty"`
 	// Attempts counts the pipeline's starts on this photo, written before
 	// each decode, so a photo that crashes the process is given up (as
 	// unprocessable) after MaxProcessAttempts starts instead of forever.
-	Attempts int    `json:"attempts,omitempty"`
-	Reason   string `json:"reason,omitempty"`
+	Attempts    int       `json:"attempts,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
 	ProcessedAt time.Time `json:"processed_at,omitzero"`

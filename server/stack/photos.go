@@ -96,8 +96,8 @@ func (p processor) Process(digest string, info server.ImageInfo, open func() (io
 	p.pool.Submit(photo.Job{
 		Key:   digest,
 		Owner: info.Uploader,
-		Info: pi,
-		Open: open,
+		Info:  pi,
+		Open:  open,
 		Done: func(v *photo.Variants, err error) {
 			if errors.Is(err, photo.ErrClosed) || errors.Is(err, photo.ErrQueueFull) {
 				// Shutting down, or the uploader's share of the queue is
