@@ -22,7 +22,7 @@ const (
 	// DefaultMaxUploadsPerUser and DefaultMaxUploads bound the uploads
 	// being received at once, per user and in all.
 	DefaultMaxUploadsPerUser = 4
-	DefaultMaxUploads        = 64
+	DefaultMaxUploads        = 256
 	// DefaultMaxProcessAttempts is how many times the pipeline starts on a
 	// photo before giving it up as unprocessable.
 	DefaultMaxProcessAttempts = 3
