@@ -29,13 +29,20 @@ const (
 
 // BlobMeta is what the store knows about a blob besides its bytes.
 type BlobMeta struct {
-	Digest      string    `json:"digest"`
-	Size        int64     `json:"size"`
-	State       string    `json:"state"`
-	ContentType string    `json:"content_type,omitempty"`
-	Width       int       `json:"width,omitempty"`
-	Height      int       `json:"height,omitempty"`
-	Uploader    string    `json:"uploader"`
+	Digest      string `json:"digest"`
+	Size        int64  `json:"size"`
+	State       string `json:"state"`
+	ContentType string `json:"content_type,omitempty"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	Uploader    string `json:"uploader"`
+	// Holders are the other users who sent these same bytes (proved they
+	// hold the photo); like the uploader, they may read it back.
+	Holders []string `json:"holders,omitempty"`
+	// Attempts counts the pipeline's starts on this photo, written before
+	// each decode, so a photo that crashes the process is given up (as
+	// unprocessable) after MaxProcessAttempts starts instead of forever.
+	Attempts    int       `json:"attempts,omitempty"`
 	Reason      string    `json:"reason,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
@@ -91,6 +98,23 @@ type BlobMetaStore interface {
 type ImageInfo struct {
 	ContentType   string
 	Width, Height int
+	// Uploader is who sent the photo: the pipeline serves uploaders in
+	// turn, so one courier's photos never hold back another's.
+	Uploader string
+}
+
+// WholeImageChecker is an ImageInspector that can also check a whole
+// upload as it streams in (a JPEG's scans and end marker, nothing after a
+// JPEG's or PNG's end). Its errors are protocol errors (422, 413) or r's
+// own.
+type WholeImageChecker interface {
+	CheckWhole(r io.Reader) error
+}
+
+// FreeSpacer is BlobFiles that can tell how many bytes are free on its
+// disk, for the free-space floor (Blobs.MinFreeBytes).
+type FreeSpacer interface {
+	FreeBytes() (int64, error)
 }
 
 // ImageInspector checks a photo's leading bytes: format (JPEG or PNG, else
@@ -110,6 +134,14 @@ type ImageProcessor interface {
 // ErrBlobPending is returned for a display copy or thumbnail still being
 // made: the client should retry after a moment (202 with Retry-After).
 var ErrBlobPending = errors.New("blob: still being processed")
+
+// ErrProcessingDeferred is what an ImageProcessor reports when it did not
+// process a photo now (shutting down, queue full): the photo stays pending
+// and is submitted again later (Blobs.Resume).
+var ErrProcessingDeferred = errors.New("blob: processing deferred")
+
+// ErrInsufficientStorage: the disk is (nearly) full; nothing was kept.
+var ErrInsufficientStorage = syncproto.Errorf(syncproto.CodeInsufficientStorage, "the server's storage is full; nothing was kept, retry later")
 
 // ErrDigestMismatch: the bytes do not hash to the name they were sent under.
 var ErrDigestMismatch = syncproto.Errorf(syncproto.CodeDigestMismatch, "the body's SHA-256 does not match the blob name; nothing was kept")

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"hash/fnv"
 	"io"
@@ -17,10 +19,24 @@ const (
 	DefaultPartialTTL     = 24 * time.Hour
 	blobLockStripes       = 64
 	processingRetryAfterS = 1
+	// DefaultMaxUploadsPerUser and DefaultMaxUploads bound the uploads
+	// being received at once, per user and in all.
+	DefaultMaxUploadsPerUser = 4
+	DefaultMaxUploads        = 256
+	// DefaultMaxProcessAttempts is how many times the pipeline starts on a
+	// photo before giving it up as unprocessable.
+	DefaultMaxProcessAttempts = 3
 )
 
 // Blobs is the photo service: content-addressed uploads (whole or
 // resumable), the image pipeline hand-off and access rules for reads.
+//
+// Bodies are read from the network without any shared lock: a whole upload
+// streams into its own temporary file, a resumable one into its uploader's
+// own partial file (one request at a time per partial); the per-digest lock
+// is taken only to record a finished blob. Each user may have
+// MaxUploadsPerUser uploads in progress at once, everyone together
+// MaxUploads; more wait their turn (429 with Retry-After).
 type Blobs struct {
 	Files     BlobFiles
 	Meta      BlobMetaStore
@@ -29,8 +45,22 @@ type Blobs struct {
 	Clock     Clock
 	// PartialTTL is how long an untouched partial upload is kept.
 	PartialTTL time.Duration
+	// MinFreeBytes is the free-space floor of the blob disk: an upload
+	// that would leave less free is refused with 507 (when Files is a
+	// FreeSpacer). 0 means no floor.
+	MinFreeBytes int64
+	// MaxUploadsPerUser and MaxUploads: 0 means the defaults.
+	MaxUploadsPerUser, MaxUploads int
+	// MaxProcessAttempts: 0 means DefaultMaxProcessAttempts.
+	MaxProcessAttempts int
 
 	locks [blobLockStripes]sync.Mutex
+
+	mu        sync.Mutex
+	uploading map[string]int  // uploads in progress by user
+	total     int             // uploads in progress in all
+	appending map[string]bool // partials a request is appending to
+	inflight  map[string]bool // digests handed to the pipeline
 }
 
 // RetryAfterSeconds is what a client waiting for processing is told.
@@ -51,8 +81,16 @@ func checkDigest(digest string) error {
 	return nil
 }
 
+// partialKey names one user's partial upload of a digest: partial uploads
+// belong to their uploader, so nobody can append to another's.
+func partialKey(digest, userID string) string {
+	h := sha256.Sum256([]byte(userID))
+	return digest + "." + hex.EncodeToString(h[:8])
+}
+
 // Status returns how many bytes of the blob the server holds and whether
-// it is whole. Unknown blobs → ErrNotFound.
+// it is whole, for anyone. Prefer StatusFor, which keeps to the caller's
+// scope. Unknown blobs → ErrNotFound.
 func (b *Blobs) Status(ctx context.Context, digest string) (int64, bool, error) {
 	if err := checkDigest(digest); err != nil {
 		return 0, false, err
@@ -68,8 +106,44 @@ func (b *Blobs) Status(ctx context.Context, digest string) (int64, bool, error) 
 	return n, false, err
 }
 
+// StatusFor is Status within p's scope: the caller's own partial upload
+// (its offset, not whole), else the whole blob if p may see it (see
+// mayKnow), else ErrNotFound, as for a blob that does not exist.
+func (b *Blobs) StatusFor(ctx context.Context, p Principal, digest string) (int64, bool, error) {
+	if err := checkDigest(digest); err != nil {
+		return 0, false, err
+	}
+	key := partialKey(digest, p.UserID)
+	if _, err := b.Meta.BlobMeta(ctx, key); err == nil {
+		n, err := b.Files.PartialSize(key)
+		return n, false, err
+	} else if !errors.Is(err, ErrNotFound) {
+		return 0, false, err
+	}
+	m, err := b.whole(ctx, digest)
+	if err != nil {
+		return 0, false, err
+	}
+	if !mayKnow(p, m) {
+		return 0, false, ErrNotFound
+	}
+	return m.Size, true, nil
+}
+
+// whole returns the metadata of a whole blob, or ErrNotFound.
+func (b *Blobs) whole(ctx context.Context, digest string) (*BlobMeta, error) {
+	m, err := b.Meta.BlobMeta(ctx, digest)
+	if err == nil && m.State == BlobUploading {
+		return nil, ErrNotFound
+	}
+	return m, err
+}
+
 // Put stores a whole upload. size is the declared length (-1 when unknown).
-// It reports whether the blob was new (201) or already stored (200).
+// It reports whether the blob was new (201) or already stored (200). The
+// body is always read and checked against the digest, even when the blob
+// exists: only a caller who sent the bytes learns that it was stored (and
+// may read it back from then on).
 func (b *Blobs) Put(ctx context.Context, p Principal, digest string, size int64, header []byte, rest io.Reader) (bool, error) {
 	if err := checkDigest(digest); err != nil {
 		return false, err
@@ -77,27 +151,49 @@ func (b *Blobs) Put(ctx context.Context, p Principal, digest string, size int64,
 	if size > MaxBlobBytes {
 		return false, tooLarge()
 	}
-	defer b.lock(digest)()
-	if b.Files.Has(digest) {
-		return false, nil
+	if m, err := b.whole(ctx, digest); err == nil && mayRead(p, m) {
+		return false, nil // theirs already: the handler reads the rest
+	}
+	release, err := b.admit(p)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	if err := b.room(max(size, 0)); err != nil {
+		return false, err
 	}
 	info, err := b.Inspector.Inspect(header)
 	if err != nil {
 		return false, err
 	}
-	if err := b.Files.PutWhole(digest, io.MultiReader(bytesReader(header), rest), MaxBlobBytes); err != nil {
-		return false, err
+	body, stop := b.checking(io.MultiReader(bytesReader(header), rest))
+	err = b.Files.PutWhole(digest, body, MaxBlobBytes)
+	stop()
+	if err != nil {
+		return false, storageError(err)
 	}
-	b.Files.RemovePartial(digest) // a resumable upload of the same bytes is moot now
 	n, err := b.storedSize(digest)
 	if err != nil {
 		return false, err
 	}
-	return true, b.completed(ctx, p, digest, n, info)
+	info.Uploader = p.UserID
+	return b.record(ctx, p, digest, n, info)
 }
 
-// Patch appends a chunk at offset of an upload of length total. It returns
-// the new offset and whether the upload is now whole and checked.
+// record notes a whole blob that p sent: a new blob is handed to the
+// pipeline (true); an existing one gains p as a holder (false).
+func (b *Blobs) record(ctx context.Context, p Principal, digest string, size int64, info ImageInfo) (bool, error) {
+	defer b.lock(digest)()
+	if m, err := b.whole(ctx, digest); err == nil {
+		return false, b.addHolder(ctx, m, p)
+	} else if !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	return true, b.completed(ctx, p, digest, size, info)
+}
+
+// Patch appends a chunk at offset of p's own upload of length total. It
+// returns the new offset and whether the upload is now whole and checked.
 func (b *Blobs) Patch(ctx context.Context, p Principal, digest string, offset, total int64, chunk io.Reader) (int64, bool, error) {
 	if err := checkDigest(digest); err != nil {
 		return 0, false, err
@@ -108,214 +204,30 @@ func (b *Blobs) Patch(ctx context.Context, p Principal, digest string, offset, t
 	if total > MaxBlobBytes {
 		return 0, false, tooLarge()
 	}
-	defer b.lock(digest)()
-	m, err := b.Meta.BlobMeta(ctx, digest)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		m = &BlobMeta{Digest: digest, Size: total, State: BlobUploading, Uploader: p.UserID, CreatedAt: b.Clock.Now()}
-		if err := b.Meta.PutBlobMeta(ctx, m); err != nil {
-			return 0, false, err
-		}
-	case err != nil:
-		return 0, false, err
-	case m.State != BlobUploading:
+	if m, err := b.whole(ctx, digest); err == nil && mayRead(p, m) {
 		return m.Size, true, &OffsetError{Offset: m.Size, Err: Conflict("the blob is already whole")}
-	case m.Size != total:
-		return 0, false, Invalid("Upload-Length: differs from the length this upload started with")
 	}
-	held, err := b.Files.PartialSize(digest)
+	release, err := b.admit(p)
 	if err != nil {
 		return 0, false, err
 	}
-	if offset != held {
-		return held, false, &OffsetError{Offset: held, Err: Conflict("Upload-Offset does not match the bytes held")}
+	defer release()
+	key := partialKey(digest, p.UserID)
+	done, ok := b.startAppend(key)
+	if !ok {
+		held, _ := b.Files.PartialSize(key)
+		return held, false, &OffsetError{Offset: held, Err: Conflict("another request is appending to this upload; resume from Upload-Offset once it ends")}
 	}
-	n, err := b.Files.AppendPartial(digest, offset, chunk, total-offset)
-	if err != nil {
+	defer done()
+	n, err := b.appendChunk(ctx, p, key, offset, total, chunk)
+	if err != nil || n < total {
 		return n, false, err
 	}
-	need := min(int64(b.Inspector.SniffNeed()), total)
-	if offset < need && n >= need {
-		if _, err := b.inspectPartial(digest, need); err != nil {
-			b.abandon(ctx, digest)
-			return 0, false, err
-		}
-	}
-	if n < total {
-		return n, false, nil
-	}
-	info, err := b.inspectPartial(digest, need)
+	info, err := b.finishPartial(ctx, key)
 	if err != nil {
-		b.abandon(ctx, digest)
 		return 0, false, err
 	}
-	if err := b.Files.CommitPartial(digest); err != nil {
-		b.Meta.DeleteBlobMeta(ctx, digest)
-		return 0, false, err
-	}
-	return total, true, b.completed(ctx, p, digest, total, info)
-}
-
-func (b *Blobs) inspectPartial(digest string, n int64) (ImageInfo, error) {
-	header := make([]byte, n)
-	if _, err := b.Files.ReadPartialAt(digest, header, 0); err != nil {
-		return ImageInfo{}, err
-	}
-	return b.Inspector.Inspect(header)
-}
-
-func (b *Blobs) abandon(ctx context.Context, digest string) {
-	b.Files.RemovePartial(digest)
-	b.Meta.DeleteBlobMeta(ctx, digest)
-}
-
-// completed records a whole blob and hands it to the image pipeline.
-func (b *Blobs) completed(ctx context.Context, p Principal, digest string, size int64, info ImageInfo) error {
-	now := b.Clock.Now()
-	m, err := b.Meta.BlobMeta(ctx, digest)
-	if err != nil {
-		m = &BlobMeta{Digest: digest, Uploader: p.UserID, CreatedAt: now}
-	}
-	m.Size, m.State, m.ContentType, m.Width, m.Height, m.CompletedAt = size, BlobPending, info.ContentType, info.Width, info.Height, now
-	if err := b.Meta.PutBlobMeta(ctx, m); err != nil {
-		return err
-	}
-	b.process(m)
-	return nil
-}
-
-// process submits a pending blob to the pipeline; the outcome is written
-// back to its metadata.
-func (b *Blobs) process(m *BlobMeta) {
-	digest := m.Digest
-	open := func() (io.ReadCloser, error) {
-		rc, _, err := b.Files.Open(digest, VariantOriginal)
-		return rc, err
-	}
-	b.Processor.Process(digest, ImageInfo{ContentType: m.ContentType, Width: m.Width, Height: m.Height}, open, func(display, thumb []byte, err error) {
-		ctx := context.Background()
-		if err == nil {
-			err = b.Files.PutVariant(digest, VariantDisplay, display)
-		}
-		if err == nil {
-			err = b.Files.PutVariant(digest, VariantThumb, thumb)
-		}
-		defer b.lock(digest)()
-		cur, merr := b.Meta.BlobMeta(ctx, digest)
-		if merr != nil {
-			return
-		}
-		cur.State, cur.ProcessedAt = BlobStored, b.Clock.Now()
-		if err != nil {
-			cur.State, cur.Reason = BlobUnprocessable, reasonOf(err)
-		}
-		b.Meta.PutBlobMeta(ctx, cur)
-	})
-}
-
-// reasonOf keeps a pipeline error's own text only when it is a protocol
-// error (written for people); anything else is summarised.
-func reasonOf(err error) string {
-	var pe *syncproto.Error
-	if errors.As(err, &pe) {
-		return pe.Message
-	}
-	return "the image could not be decoded or re-encoded"
-}
-
-// Resume resubmits blobs left pending by a restart. Call once at start.
-func (b *Blobs) Resume(ctx context.Context) (int, error) {
-	digests, err := b.Meta.BlobsInState(ctx, BlobPending)
-	for _, d := range digests {
-		if m, err := b.Meta.BlobMeta(ctx, d); err == nil {
-			b.process(m)
-		}
-	}
-	return len(digests), err
-}
-
-// ExpirePartials deletes uploads untouched for PartialTTL.
-func (b *Blobs) ExpirePartials(ctx context.Context) (int, error) {
-	ttl := b.PartialTTL
-	if ttl == 0 {
-		ttl = DefaultPartialTTL
-	}
-	old, err := b.Files.PartialsOlderThan(b.Clock.Now().Add(-ttl))
-	for _, d := range old {
-		unlock := b.lock(d)
-		b.abandon(ctx, d)
-		unlock()
-	}
-	return len(old), err
-}
-
-// Open returns a variant for reading, after the access rules: supervisors
-// and admins read everything; dispatchers read display copies and
-// thumbnails; couriers read blobs they uploaded or their ops refer to, and
-// anything else of theirs is "not found".
-func (b *Blobs) Open(ctx context.Context, p Principal, digest, variant string) (io.ReadCloser, int64, *BlobMeta, error) {
-	if err := checkDigest(digest); err != nil {
-		return nil, 0, nil, err
-	}
-	m, err := b.Meta.BlobMeta(ctx, digest)
-	if err != nil || m.State == BlobUploading {
-		return nil, 0, nil, ErrNotFound
-	}
-	rc, n, err := b.open(ctx, p, m, variant)
-	return rc, n, m, err
-}
-
-func (b *Blobs) open(ctx context.Context, p Principal, m *BlobMeta, variant string) (io.ReadCloser, int64, error) {
-	digest := m.Digest
-	var err error
-	switch {
-	case p.AtLeast(syncproto.RoleSupervisor):
-	case p.Role == syncproto.RoleDispatcher:
-		if variant == VariantOriginal {
-			return nil, 0, ErrForbidden
-		}
-	default:
-		ok := m.Uploader == p.UserID
-		if !ok {
-			if ok, err = b.Meta.BlobReferencedBy(ctx, digest, p.UserID); err != nil {
-				return nil, 0, err
-			}
-		}
-		if !ok {
-			return nil, 0, ErrNotFound
-		}
-	}
-	if variant != VariantOriginal {
-		switch m.State {
-		case BlobPending:
-			return nil, 0, ErrBlobPending
-		case BlobUnprocessable:
-			return nil, 0, syncproto.Errorf(syncproto.CodeUnprocessable, "the photo could not be processed: %s; the original is kept", m.Reason)
-		}
-	}
-	return b.Files.Open(digest, variant)
-}
-
-func (b *Blobs) storedSize(digest string) (int64, error) {
-	rc, n, err := b.Files.Open(digest, VariantOriginal)
-	if err != nil {
-		return 0, err
-	}
-	rc.Close()
-	return n, nil
-}
-
-// OffsetError is a conflict that tells the client the offset to resume from.
-type OffsetError struct {
-	Offset int64
-	Err    error
-}
-
-func (e *OffsetError) Error() string { return e.Err.Error() }
-
-// Unwrap returns the protocol error.
-func (e *OffsetError) Unwrap() error { return e.Err }
-
-func tooLarge() error {
-	return syncproto.Errorf(syncproto.CodePayloadTooLarge, "a photo may be at most 20 MiB")
+	info.Uploader = p.UserID
+	_, err = b.record(ctx, p, digest, total, info)
+	return total, true, err
 }

@@ -22,6 +22,9 @@ const (
 	CodeCursorExpired        Code = "cursor_expired"
 	CodeDigestMismatch       Code = "digest_mismatch"
 	CodeClaimWindowClosed    Code = "claim_window_closed"
+	// CodeInsufficientStorage (507): the server's disk is full or its blob
+	// quota is reached; nothing was kept. Retry later (Retry-After).
+	CodeInsufficientStorage Code = "insufficient_storage"
 )
 
 // Op-level error codes, carried in a rejected push result.
@@ -56,6 +59,7 @@ var statusOf = map[Code]int{
 	CodeClaimWindowClosed:    422,
 	CodeRateLimited:          429,
 	CodeInternal:             500,
+	CodeInsufficientStorage:  507,
 }
 
 // StatusOf returns the HTTP status for code, or 500 for a code it does not

@@ -270,6 +270,7 @@ func TestStatusOf(t *testing.T) {
 		{syncproto.CodeClaimWindowClosed, 422},
 		{syncproto.CodeRateLimited, 429},
 		{syncproto.CodeInternal, 500},
+		{syncproto.CodeInsufficientStorage, 507},
 		{syncproto.Code("no_such_code"), 500},
 		{syncproto.Code(""), 500},
 	} {

@@ -30,6 +30,8 @@ type config struct {
 	ChunkBytes     int64
 	PartialTTL     time.Duration
 	PhotoMemoryMB  int
+	MinFreeMB      int
+	PhotoDeadline  time.Duration
 	Settings       server.Settings
 }
 
@@ -66,6 +68,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.Int64Var(&cfg.ChunkBytes, "upload-chunk-bytes", int64(envInt("COURIERD_UPLOAD_CHUNK_BYTES", 256<<10)), "capture policy: resumable upload chunk size (COURIERD_UPLOAD_CHUNK_BYTES)")
 	fs.DurationVar(&cfg.PartialTTL, "partial-upload-ttl", 24*time.Hour, "abandoned partial uploads are deleted after this long")
 	fs.IntVar(&cfg.PhotoMemoryMB, "photo-memory-mb", envInt("COURIERD_PHOTO_MEMORY_MB", 256), "memory budget of the image pipeline (COURIERD_PHOTO_MEMORY_MB)")
+	fs.IntVar(&cfg.MinFreeMB, "min-free-mb", envInt("COURIERD_MIN_FREE_MB", 64), "free-space floor of the data disk: uploads that would go below it get 507 and /readyz is 503 while below it; 0 disables (COURIERD_MIN_FREE_MB)")
+	fs.DurationVar(&cfg.PhotoDeadline, "photo-deadline", 30*time.Second, "longest time the image pipeline spends on one photo; past it the photo is unprocessable")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
 	fs.DurationVar(&cfg.Settings.ComplaintDue, "complaint-due", cfg.Settings.ComplaintDue, "a complaint must be handled this long after received_at")
@@ -105,6 +109,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.Settings.CODRetention < 24*time.Hour || cfg.Settings.ServiceDueWithin < 0 || cfg.Settings.ServiceDueWithinKM < 0 {
 		return nil, fmt.Errorf("cod-retention >= 24h, service-due-within(-km) >= 0")
+	}
+	if cfg.MinFreeMB < 0 || cfg.PhotoDeadline <= 0 {
+		return nil, fmt.Errorf("min-free-mb >= 0 and photo-deadline > 0")
 	}
 	if cfg.PhotoMemoryMB < 64 {
 		return nil, fmt.Errorf("photo-memory-mb must be at least 64")

@@ -29,6 +29,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		DataDir: cfg.DataDir, BootstrapAdmin: cfg.BootstrapAdmin, JWTKeyFile: cfg.JWTKeyFile, PIIKeyFile: cfg.PIIKeyFile,
 		BcryptCost: cfg.BcryptCost, AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, Logger: log,
 		PhotoMemory: int64(cfg.PhotoMemoryMB) << 20, PartialTTL: cfg.PartialTTL,
+		MinFreeBytes: minFree(cfg.MinFreeMB), PhotoDeadline: cfg.PhotoDeadline,
 		Capture:        syncproto.Config{PhotoMaxPixels: cfg.PhotoMaxPixels, JPEGQuality: cfg.JPEGQuality, UploadChunkBytes: cfg.ChunkBytes},
 		FCMCredentials: cfg.FCMCredentials, FCMProjectID: cfg.FCMProjectID, FCMEndpoint: cfg.FCMEndpoint,
 		Settings: cfg.Settings,
@@ -58,4 +59,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// minFree is the stack's free-space floor for -min-free-mb (0: none).
+func minFree(mb int) int64 {
+	if mb == 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -41,8 +43,10 @@ func (f *Files) variantPath(digest, variant string) string {
 	return filepath.Join(f.root, "derived", digest[:2], digest[2:4], digest+"."+variant+".jpg")
 }
 
-func (f *Files) partialPath(digest string) string {
-	return filepath.Join(f.root, "partial", digest)
+// partialPath is where the partial upload key lives; callers pass keys
+// they made (validPartialKey), never client text.
+func (f *Files) partialPath(key string) string {
+	return filepath.Join(f.root, "partial", key)
 }
 
 // PartialSize implements server.BlobFiles.
@@ -97,9 +101,12 @@ func (f *Files) ReadPartialAt(digest string, p []byte, off int64) (int, error) {
 	return file.ReadAt(p, off)
 }
 
-// CommitPartial implements server.BlobFiles.
-func (f *Files) CommitPartial(digest string) error {
-	path := f.partialPath(digest)
+// CommitPartial implements server.BlobFiles. key is a digest, or a digest
+// followed by "." and a suffix naming the upload (one uploader's partial);
+// the bytes must hash to the digest.
+func (f *Files) CommitPartial(key string) error {
+	digest, _, _ := strings.Cut(key, ".")
+	path := f.partialPath(key)
 	file, err := os.Open(path)
 	if err != nil {
 		return err
@@ -206,11 +213,42 @@ func (f *Files) PartialsOlderThan(t time.Time) ([]string, error) {
 	var old []string
 	for _, e := range entries {
 		info, err := e.Info()
-		if err == nil && info.ModTime().Before(t) && syncproto.ValidDigest(e.Name()) {
+		if err == nil && info.ModTime().Before(t) && validPartialKey(e.Name()) {
 			old = append(old, e.Name())
 		}
 	}
 	return old, nil
+}
+
+// validPartialKey accepts a digest, or a digest, a dot and a lowercase hex
+// suffix.
+func validPartialKey(key string) bool {
+	digest, suffix, dotted := strings.Cut(key, ".")
+	if !syncproto.ValidDigest(digest) {
+		return false
+	}
+	if !dotted {
+		return true
+	}
+	if suffix == "" || len(suffix) > 64 {
+		return false
+	}
+	for _, c := range suffix {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// FreeBytes implements server.FreeSpacer: the bytes available to this
+// process on the blob store's filesystem.
+func (f *Files) FreeBytes() (int64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(f.root, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * int64(st.Bsize), nil
 }
 
 // moveInto renames src to dst, creating dst's directory, and syncs the
@@ -234,4 +272,7 @@ func syncDir(dir string) {
 	}
 }
 
-var _ server.BlobFiles = (*Files)(nil)
+var (
+	_ server.BlobFiles  = (*Files)(nil)
+	_ server.FreeSpacer = (*Files)(nil)
+)

@@ -114,6 +114,7 @@ func New(cfg Config) *fiber.App {
 	}
 	if cfg.Blobs != nil {
 		// HEAD first: fiber's Get also answers HEAD.
+		v1.Use("/blobs", blobHeaders)
 		v1.Head("/blobs/:sha256", h.headBlob)
 		v1.Put("/blobs/:sha256", h.putBlob)
 		v1.Patch("/blobs/:sha256", h.patchBlob)

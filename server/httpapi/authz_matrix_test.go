@@ -234,7 +234,9 @@ var (
 			return authzReq{path: "/v1/blobs/" + sum(b), body: b, hdr: []string{"Content-Type", "application/offset+octet-stream",
 				"Upload-Offset", "0", "Upload-Length", strconv.Itoa(len(b))}}
 		}, [callers]int{201, 201, 201, 201, 201, 401}},
-		{"HEAD", "/v1/blobs/:sha256", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/blobs/" + w.blob} }, signedIn},
+		// HEAD is scoped like the reads: another courier learns nothing.
+		{"HEAD", "/v1/blobs/:sha256", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/blobs/" + w.blob} },
+			[callers]int{200, 404, 200, 200, 200, 401}},
 		{"GET", "/v1/blobs/:sha256", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/blobs/" + w.blob} },
 			[callers]int{okOrPending, 404, okOrPending, okOrPending, okOrPending, 401}},
 		{"GET", "/v1/blobs/:sha256/thumb", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/blobs/" + w.blob + "/thumb"} },

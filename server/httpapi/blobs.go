@@ -43,6 +43,17 @@ func discard(c *fiber.Ctx, body io.Reader, max int64) {
 	}
 }
 
+// finish makes sure nothing of a body is left on the connection: when the
+// handler stopped before its end (a chunk longer than it declared, a
+// refusal), the connection is closed after the answer, so the rest is
+// never parsed as another request.
+func finish(c *fiber.Ctx, body io.Reader) {
+	var one [1]byte
+	if n, _ := io.ReadFull(body, one[:]); n > 0 {
+		c.Context().SetConnectionClose()
+	}
+}
+
 func (h *handler) putBlob(c *fiber.Ctx) error {
 	size := int64(c.Request().Header.ContentLength())
 	if size > server.MaxBlobBytes {
@@ -61,16 +72,17 @@ func (h *handler) putBlob(c *fiber.Ctx) error {
 		return err
 	}
 	if !created {
-		// Already stored: read the rest so the client sees the answer
-		// instead of a reset (a handheld asks with HEAD first).
+		// Already the caller's: read the rest so the client sees the
+		// answer instead of a reset (a handheld asks with HEAD first).
 		discard(c, body, server.MaxBlobBytes)
 		return c.SendStatus(fiber.StatusOK)
 	}
+	finish(c, body)
 	return c.SendStatus(fiber.StatusCreated)
 }
 
 func (h *handler) headBlob(c *fiber.Ctx) error {
-	offset, complete, err := h.Blobs.Status(c.UserContext(), c.Params("sha256"))
+	offset, complete, err := h.Blobs.StatusFor(c.UserContext(), principal(c), c.Params("sha256"))
 	if err != nil {
 		return err
 	}
@@ -93,6 +105,12 @@ func (h *handler) patchBlob(c *fiber.Ctx) error {
 		c.Context().SetConnectionClose()
 		return server.Invalid("Upload-Offset and Upload-Length: required, whole numbers of bytes")
 	}
+	if n := int64(c.Request().Header.ContentLength()); n > 0 && (offset > total || n > total-offset) {
+		// Bytes past Upload-Length are never read, and never taken for
+		// the next request either.
+		c.Context().SetConnectionClose()
+		return server.Invalid("the chunk runs past Upload-Length")
+	}
 	body := bodyStream(c)
 	next, complete, err := h.Blobs.Patch(c.UserContext(), principal(c), c.Params("sha256"), offset, total, body)
 	var oe *server.OffsetError
@@ -103,12 +121,28 @@ func (h *handler) patchBlob(c *fiber.Ctx) error {
 		discard(c, body, maxDrain)
 		return err
 	}
+	finish(c, body)
 	c.Set(headerUploadOffset, strconv.FormatInt(next, 10))
 	if complete {
 		c.Set(headerUploadComplete, "?1")
 		return c.SendStatus(fiber.StatusCreated)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// blobHeaders are set on every blob response: no content sniffing, and no
+// script or plugin runs in a blob opened directly in a browser.
+func blobHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; img-src 'self'; sandbox")
+	return c.Next()
+}
+
+func ext(ctype string) string {
+	if ctype == "image/png" {
+		return ".png"
+	}
+	return ".jpg"
 }
 
 // getBlob serves one variant of a blob; variant comes from the route.
@@ -122,11 +156,17 @@ func (h *handler) getBlob(variant string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		ctype := "image/jpeg"
-		if variant == server.VariantOriginal && meta.ContentType != "" {
-			ctype = meta.ContentType
+		ctype, disposition := "image/jpeg", "inline"
+		if variant == server.VariantOriginal {
+			// The exact uploaded bytes: checked to be a JPEG or PNG, but
+			// still never rendered in the API's origin.
+			ctype, disposition = "image/png", "attachment"
+			if meta.ContentType != "image/png" {
+				ctype = "image/jpeg"
+			}
 		}
 		c.Set(fiber.HeaderContentType, ctype)
+		c.Set(fiber.HeaderContentDisposition, disposition+`; filename="`+meta.Digest+"."+variant+ext(ctype)+`"`)
 		c.Set(fiber.HeaderCacheControl, "private, max-age=31536000, immutable")
 		c.Set(fiber.HeaderETag, `"`+meta.Digest+"-"+variant+`"`)
 		return c.SendStream(rc, int(size))

@@ -43,6 +43,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(ra.After.Seconds())))
 			pe = ra.Err
 		case errors.As(err, &pe):
+		case server.IsDiskFull(err):
+			// A full disk (a store commit or a blob write): nothing was
+			// kept; the client retries once there is room.
+			c.Set(fiber.HeaderRetryAfter, "30")
+			pe = server.ErrInsufficientStorage
 		case errors.As(err, &fe):
 			// fiber's and fasthttp's own errors (unknown route, bad framing,
 			// timeouts): their text can quote the request, so only the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -14,10 +15,44 @@ import (
 // queued when Close was called.
 var ErrClosed = errors.New("photo: pool closed")
 
+// ErrQueueFull is passed to the Done of a job submitted while its owner
+// already has Limits.QueuePerOwner jobs queued, or the pool Limits.Queue.
+// Nothing is wrong with the photo: submit it again later.
+var ErrQueueFull = errors.New("photo: queue full")
+
+// Limits bound a Pool's queue and each job's decoding.
+type Limits struct {
+	// Queue caps the jobs queued (not yet running) in all (default 1024);
+	// QueuePerOwner caps one owner's (default 64).
+	Queue, QueuePerOwner int
+	// Deadline is how long one photo may take from opening to its copies
+	// (default 30 s: a 50 MP progressive JPEG takes about 3 s on a loaded
+	// 2-core machine). Past it the decoder's reads fail and the job ends
+	// with ErrDeadline.
+	Deadline time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Queue <= 0 {
+		l.Queue = 1024
+	}
+	if l.QueuePerOwner <= 0 {
+		l.QueuePerOwner = 64
+	}
+	if l.Deadline <= 0 {
+		l.Deadline = 30 * time.Second
+	}
+	return l
+}
+
 // Job is one photo for a Pool to process.
 type Job struct {
 	// Key names the photo (its blob name); the pool only carries it.
 	Key string
+	// Owner is who submitted the photo (the uploader): the pool takes
+	// jobs from owners in turn, so one owner's many photos never hold back
+	// another's.
+	Owner string
 	// Info is what Sniff said of the upload; it sizes the job's memory
 	// reservation (see EstimateBytes). A zero Info reserves the whole budget.
 	Info Info
@@ -30,14 +65,19 @@ type Job struct {
 	Done func(v *Variants, err error)
 }
 
-// Pool runs Process off the request path. Jobs start in the order they
-// were submitted, each once it can reserve EstimateBytes of its image on a
-// weighted semaphore sized to the memory budget, and at most workers at a
-// time. A job whose estimate exceeds the whole budget reserves all of it
-// and runs alone. A job waiting for memory holds back the jobs behind it,
-// so a large photo is never starved by a stream of small ones.
+// Pool runs Process off the request path. Owners take turns: the next job
+// to start is the oldest of the owner after the one served last (round
+// robin), so 40 photos of one courier delay another's by at most one job
+// per worker. A job starts once it can reserve EstimateBytes of its image
+// on a weighted semaphore sized to the memory budget, and at most workers
+// at a time. A job waiting for memory holds back the jobs behind it, so a
+// large photo is never starved by a stream of small ones. Before decoding,
+// each job checks the whole file (CheckStructure) and its real decoding
+// cost from the header: a photo that needs more than the whole budget is
+// refused with ErrOverBudget instead of being decoded.
 type Pool struct {
 	budget int64
+	limits Limits
 	mem    *semaphore.Weighted
 	slots  chan struct{} // one per running job: caps them at workers
 	ctx    context.Context
@@ -46,7 +86,7 @@ type Pool struct {
 
 	mu      sync.Mutex
 	cond    *sync.Cond // broadcast on submit, close, and pending reaching 0
-	queue   []Job
+	queue   fairQueue
 	pending int // queued or running, Done not yet returned
 	closed  bool
 
@@ -64,6 +104,12 @@ type Pool struct {
 // budget: peak heap 141 MB, peak RSS 145–154 MB. A soft memory limit
 // (GOMEMLIMIT) on the process keeps the rest of the server's heap honest.
 func NewPool(budgetBytes int64, workers int) *Pool {
+	return NewPoolWithLimits(budgetBytes, workers, Limits{})
+}
+
+// NewPoolWithLimits is NewPool with the queue bounds and per-photo
+// deadline of limits (zero fields take the defaults).
+func NewPoolWithLimits(budgetBytes int64, workers int, limits Limits) *Pool {
 	if budgetBytes < 1 {
 		budgetBytes = 1
 	}
@@ -73,20 +119,22 @@ func NewPool(budgetBytes int64, workers int) *Pool {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pool{
 		budget:  budgetBytes,
+		limits:  limits.withDefaults(),
 		mem:     semaphore.NewWeighted(budgetBytes),
 		slots:   make(chan struct{}, workers),
 		ctx:     ctx,
 		cancel:  cancel,
-		run:     processJob,
 		stopped: make(chan struct{}),
 	}
+	p.run = p.processJob
 	p.cond = sync.NewCond(&p.mu)
 	go p.dispatch()
 	return p
 }
 
-// Submit queues j and returns at once; the queue has no bound. After Close,
-// it calls j.Done(nil, ErrClosed) before returning.
+// Submit queues j and returns at once. After Close, it calls j.Done(nil,
+// ErrClosed) before returning; when the queue (or j's owner's share of it)
+// is full, j.Done(nil, ErrQueueFull).
 func (p *Pool) Submit(j Job) {
 	p.mu.Lock()
 	if p.closed {
@@ -94,7 +142,12 @@ func (p *Pool) Submit(j Job) {
 		done(j, nil, ErrClosed)
 		return
 	}
-	p.queue = append(p.queue, j)
+	if p.queue.len() >= p.limits.Queue || p.queue.lenOf(j.Owner) >= p.limits.QueuePerOwner {
+		p.mu.Unlock()
+		done(j, nil, ErrQueueFull)
+		return
+	}
+	p.queue.push(j)
 	p.pending++
 	p.cond.Broadcast()
 	p.mu.Unlock()
@@ -105,8 +158,8 @@ func (p *Pool) Submit(j Job) {
 // It is safe to call more than once.
 func (p *Pool) Close() {
 	p.mu.Lock()
-	dropped := p.queue
-	p.queue, p.closed = nil, true
+	dropped := p.queue.drain()
+	p.closed = true
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	p.cancel()
@@ -163,20 +216,25 @@ func (p *Pool) dispatch() {
 	}
 }
 
-// next takes the oldest queued job, waiting for one; false once closed.
+// next takes the next owner's oldest queued job, waiting for one; false
+// once closed.
 func (p *Pool) next() (Job, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for len(p.queue) == 0 && !p.closed {
+	for p.queue.len() == 0 && !p.closed {
 		p.cond.Wait()
 	}
 	if p.closed {
 		return Job{}, false
 	}
-	j := p.queue[0]
-	p.queue[0] = Job{} // let the collector have what the job refers to
-	p.queue = p.queue[1:]
-	return j, true
+	return p.queue.pop(), true
+}
+
+// Queued returns how many jobs of owner are queued, not yet running.
+func (p *Pool) Queued(owner string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.queue.lenOf(owner)
 }
 
 // finish reports j's outcome and counts it out.
@@ -194,17 +252,4 @@ func done(j Job, v *Variants, err error) {
 	if j.Done != nil {
 		j.Done(v, err)
 	}
-}
-
-// processJob opens the job's upload and processes it.
-func processJob(j Job) (*Variants, error) {
-	if j.Open == nil {
-		return nil, errors.New("photo: job has no Open")
-	}
-	rc, err := j.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return Process(rc)
 }

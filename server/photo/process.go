@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"math"
 
 	"github.com/disintegration/imaging"
 )
@@ -63,12 +64,16 @@ const peekSize = 2 * SniffNeed
 // the display size in its stored orientation, the thumbnail is resized from
 // that display copy, and only then are the two small images turned upright.
 func Process(r io.Reader) (v *Variants, err error) {
+	return process(r, math.MaxInt64)
+}
+
+func process(r io.Reader, budget int64) (v *Variants, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			v, err = nil, fmt.Errorf("%w: decoder panicked: %v", ErrCorrupt, p)
 		}
 	}()
-	img, orientation, err := decode(&maxReader{r: r, n: MaxBytes})
+	img, orientation, err := decode(&maxReader{r: r, n: MaxBytes}, budget)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +82,7 @@ func Process(r io.Reader) (v *Variants, err error) {
 
 // decode checks the header, then decodes the image and returns it with its
 // EXIF orientation.
-func decode(r io.Reader) (image.Image, int, error) {
+func decode(r io.Reader, budget int64) (image.Image, int, error) {
 	br := bufio.NewReaderSize(r, peekSize)
 	head, err := br.Peek(peekSize)
 	complete := false
@@ -96,9 +101,15 @@ func decode(r io.Reader) (image.Image, int, error) {
 		format, _ := magic(head, false)
 		info, err = sniffReader(format, nil, io.TeeReader(br, &hdr), true)
 		head, src = hdr.Bytes(), io.MultiReader(bytes.NewReader(hdr.Bytes()), br)
+		if err == nil && format == "jpeg" {
+			info.DecodeBytes = scanJPEG(head).decodeBytes
+		}
 	}
 	if err != nil {
 		return nil, 0, readFailure(err)
+	}
+	if need := EstimateBytes(info); need > budget {
+		return nil, 0, fmt.Errorf("%w: %d MiB needed, %d MiB allowed", ErrOverBudget, need>>20, budget>>20)
 	}
 
 	orientation := 1
@@ -254,7 +265,9 @@ func readFailure(err error) error {
 	case errors.As(err, &re):
 		return re.err
 	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrCorrupt),
-		errors.Is(err, ErrUnsupportedFormat), errors.Is(err, ErrTooManyPixels):
+		errors.Is(err, ErrUnsupportedFormat), errors.Is(err, ErrTooManyPixels),
+		errors.Is(err, ErrTooManyScans), errors.Is(err, ErrTrailingData),
+		errors.Is(err, ErrOverBudget), errors.Is(err, ErrDeadline):
 		return err
 	default:
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)

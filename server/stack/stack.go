@@ -42,6 +42,12 @@ type Config struct {
 	// PartialTTL is how long an untouched partial upload is kept
 	// (default 24 h).
 	PartialTTL time.Duration
+	// MinFreeBytes is the free-space floor of the data disk: uploads that
+	// would leave less are refused (507) and /readyz says not ready while
+	// below it. 0 means 64 MiB; negative means no floor.
+	MinFreeBytes int64
+	// PhotoDeadline bounds one photo's processing (default 30 s).
+	PhotoDeadline time.Duration
 	// Capture is the photo policy published to handhelds (zero fields
 	// take bolt.DefaultCapture's).
 	Capture syncproto.Config
@@ -132,8 +138,12 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.PhotoWorkers == 0 {
 		cfg.PhotoWorkers = 2
 	}
-	pool := photo.NewPool(cfg.PhotoMemory, cfg.PhotoWorkers)
-	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool}, Clock: cfg.Clock, PartialTTL: cfg.PartialTTL}
+	if cfg.MinFreeBytes == 0 {
+		cfg.MinFreeBytes = 64 << 20
+	}
+	pool := photo.NewPoolWithLimits(cfg.PhotoMemory, cfg.PhotoWorkers, photo.Limits{Deadline: cfg.PhotoDeadline})
+	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool}, Clock: cfg.Clock,
+		PartialTTL: cfg.PartialTTL, MinFreeBytes: max(cfg.MinFreeBytes, 0)}
 	if n, err := blobs.Resume(ctx); err != nil {
 		cfg.Logger.Warn("resume photo processing", "err", err)
 	} else if n > 0 {
@@ -142,7 +152,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	app := httpapi.New(httpapi.Config{
 		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
-		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
+		Ready: func() bool { return db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 	})
 	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.startPush(cfg); err != nil {
@@ -154,8 +164,9 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	return s, nil
 }
 
-// janitor keeps the report index current every five minutes and expires
-// abandoned partial uploads once an hour.
+// janitor keeps the report index current and resubmits photos left
+// pending (a full queue or disk) every five minutes, and expires abandoned
+// partial uploads once an hour.
 func (s *Stack) janitor() {
 	defer close(s.done)
 	t := time.NewTicker(5 * time.Minute)
@@ -164,6 +175,11 @@ func (s *Stack) janitor() {
 		ctx := context.Background()
 		if err := s.DB.RefreshReportIndex(ctx); err != nil {
 			s.log.Warn("report index", "err", err)
+		}
+		if i > 0 {
+			if _, err := s.Blobs.Resume(ctx); err != nil {
+				s.log.Warn("resume photo processing", "err", err)
+			}
 		}
 		if i%12 == 0 {
 			if n, err := s.Blobs.ExpirePartials(ctx); err != nil {
