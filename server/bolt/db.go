@@ -32,6 +32,9 @@ type Options struct {
 	Settings server.Settings
 	// PII seals customer names, phones and addresses at rest; nil means
 	// an in-memory key (tests only: sealed data is lost with the process).
+	// A cipher that names its keys (crypt.Keyring) is checked against the
+	// key fingerprints the store recorded: Open returns ErrPIIKeys when
+	// it lacks a key the store's data is sealed with.
 	PII server.PIICipher
 	// NoSync disables fsync. Only for throw-away benchmarks: it loses
 	// acknowledged data on power loss.
@@ -71,6 +74,9 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Settings.Location == nil {
 		opts.Settings = server.DefaultSettings()
 	}
+	// An in-memory key (tests) seals nothing that outlives the process:
+	// only a configured cipher is checked against the store.
+	checkKeys := opts.PII != nil
 	if opts.PII == nil {
 		opts.PII = crypt.Ephemeral()
 	}
@@ -84,6 +90,14 @@ func Open(path string, opts Options) (*DB, error) {
 	if err := bdb.Update(d.initBuckets); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("bolt: init: %w", err)
+	}
+	if kc, ok := d.opts.PII.(keyedCipher); ok && checkKeys {
+		rc, err := checkPIIKeys(bdb, kc)
+		if err != nil {
+			bdb.Close()
+			return nil, err
+		}
+		d.opts.PII = rc
 	}
 	d.cm = newCommitter(bdb)
 	return d, nil

@@ -17,7 +17,6 @@ import (
 	"github.com/courier-sync/courier-sync/server/auth"
 	"github.com/courier-sync/courier-sync/server/blobfs"
 	"github.com/courier-sync/courier-sync/server/bolt"
-	"github.com/courier-sync/courier-sync/server/crypt"
 	"github.com/courier-sync/courier-sync/server/httpapi"
 	"github.com/courier-sync/courier-sync/server/photo"
 	"github.com/courier-sync/courier-sync/syncproto"
@@ -91,11 +90,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	keys, err := crypt.LoadOrCreate(cfg.PIIKeyFile)
-	if err != nil {
-		return nil, err
-	}
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, "courier.db"), bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings})
+	db, err := openStore(cfg)
 	if err != nil {
 		return nil, err
 	}
