@@ -141,3 +141,32 @@ func CheckSealed(path string, c server.PIICipher) (SealedReport, error) {
 	})
 	return rep, err
 }
+
+// WholeBlobs opens the store file at path read-only and returns the
+// digests of the blobs it holds whole (every state but uploading): the
+// files a restored blob directory must hold.
+func WholeBlobs(path string) ([]string, error) {
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open %s read-only: %w", path, err)
+	}
+	defer bdb.Close()
+	var out []string
+	err = bdb.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketBlobs)
+		if b == nil {
+			return fmt.Errorf("bolt: %s is not a courier-sync store", path)
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var m server.BlobMeta
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			if m.State != server.BlobUploading {
+				out = append(out, string(k))
+			}
+			return nil
+		})
+	})
+	return out, err
+}
