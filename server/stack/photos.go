@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/server/metrics"
 	"github.com/courier-sync/courier-sync/server/photo"
 	"github.com/courier-sync/courier-sync/syncproto"
 )
@@ -36,7 +37,10 @@ func (inspector) Inspect(header []byte) (server.ImageInfo, error) {
 }
 
 // processor adapts a photo.Pool to server.ImageProcessor.
-type processor struct{ pool *photo.Pool }
+type processor struct {
+	pool    *photo.Pool
+	metrics *metrics.Metrics
+}
 
 func (p processor) Process(digest string, info server.ImageInfo, open func() (io.ReadCloser, error), done func(display, thumb []byte, err error)) {
 	format := "jpeg"
@@ -49,7 +53,7 @@ func (p processor) Process(digest string, info server.ImageInfo, open func() (io
 		// photo accepted.
 		pi.Width, pi.Height = 10_000, photo.MaxPixels/10_000
 	}
-	p.pool.Submit(photo.Job{
+	p.pool.Submit(meterPhotos(p.metrics, photo.Job{
 		Key:  digest,
 		Info: pi,
 		Open: open,
@@ -63,5 +67,5 @@ func (p processor) Process(digest string, info server.ImageInfo, open func() (io
 			}
 			done(v.Display, v.Thumb, nil)
 		},
-	})
+	}))
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/courier-sync/courier-sync/assets"
@@ -18,6 +19,7 @@ import (
 	"github.com/courier-sync/courier-sync/server/blobfs"
 	"github.com/courier-sync/courier-sync/server/bolt"
 	"github.com/courier-sync/courier-sync/server/httpapi"
+	"github.com/courier-sync/courier-sync/server/metrics"
 	"github.com/courier-sync/courier-sync/server/photo"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
@@ -56,14 +58,16 @@ type Config struct {
 
 // Stack is a running server's parts.
 type Stack struct {
-	DB    *bolt.DB
-	Auth  *server.Auth
-	Blobs *server.Blobs
-	App   *fiber.App
-	log   *slog.Logger
-	pool  *photo.Pool
-	stop  chan struct{}
-	done  chan struct{}
+	DB      *bolt.DB
+	Auth    *server.Auth
+	Blobs   *server.Blobs
+	App     *fiber.App
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	closing *atomic.Bool // set when Shutdown begins: /readyz says 503 from then on
+	pool    *photo.Pool
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // Open opens the store in cfg.DataDir, loads or makes the signing key,
@@ -90,7 +94,8 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	db, err := openStore(cfg)
+	m := metrics.New()
+	db, err := openStore(cfg, m)
 	if err != nil {
 		return nil, err
 	}
@@ -128,18 +133,22 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		cfg.PhotoWorkers = 2
 	}
 	pool := photo.NewPool(cfg.PhotoMemory, cfg.PhotoWorkers)
-	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool}, Clock: cfg.Clock, PartialTTL: cfg.PartialTTL}
+	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool, m}, Clock: cfg.Clock, PartialTTL: cfg.PartialTTL}
 	if n, err := blobs.Resume(ctx); err != nil {
 		cfg.Logger.Warn("resume photo processing", "err", err)
 	} else if n > 0 {
 		cfg.Logger.Info("resumed photo processing", "photos", n)
 	}
+	closing := new(atomic.Bool)
 	app := httpapi.New(httpapi.Config{
-		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
+		Auth: a, Sync: meteredSync{db, m}, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Logger: cfg.Logger,
-		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
+		Ready: func() bool { return !closing.Load() && db.Ready() }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
+		Metrics: m.Handler(), ObserveRequest: m.Request,
 	})
-	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
+	m.Gauge("courierd_store_write_queue", "Writes waiting for the store's single writer.", func() float64 { return float64(db.QueuedWrites()) })
+	m.Gauge("courierd_photo_queue", "Photos queued or being processed by the image pipeline.", func() float64 { return float64(pool.Pending()) })
+	s := &Stack{metrics: m, closing: closing, DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.startPush(cfg); err != nil {
 		pool.Close()
 		db.Close()
@@ -182,6 +191,7 @@ func (s *Stack) Serve(ln net.Listener) error { return s.App.Listener(ln) }
 // Photos still waiting for the pipeline stay "pending" in the store and
 // are processed after the next start.
 func (s *Stack) Shutdown(timeout time.Duration) error {
+	s.closing.Store(true)
 	if err := s.App.ShutdownWithTimeout(timeout); err != nil {
 		s.log.Warn("shutdown", "err", err)
 	}
