@@ -17,6 +17,13 @@ commands:
   backup -o FILE     consistent hot copy of the server's bbolt file
   purge [-dry-run]   erase customer personal data past its retention
 
+offline commands (courierd stopped, or on a backup copy; no -admin needed):
+  keys check [-data-dir DIR] [-db FILE] [-pii-key-file FILE]
+                     does the key file open every sealed value of the store? (exit 1 if not)
+  restore -from SET [-data-dir DIR]
+                     check a backup set (courier.db, pii-keys.json, jwt-ed25519.pem, blobs/)
+                     and copy it into an empty data dir
+
 environment: COURIERCTL_SERVER (default http://127.0.0.1:8080), COURIERCTL_ADMIN (user:pass)
 `
 
@@ -34,6 +41,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(rest) == 0 {
 		fs.Usage()
 		return errors.New("no command")
+	}
+	switch cmd := strings.Join(rest[:min(2, len(rest))], " "); {
+	case cmd == "keys check":
+		return keysCheck(rest[2:], getenv, stdout, stderr)
+	case rest[0] == "restore":
+		return restore(rest[1:], getenv, stdout, stderr)
 	}
 	user, pass, ok := strings.Cut(*admin, ":")
 	if !ok || user == "" {

@@ -55,7 +55,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.DataDir, "data-dir", env("COURIERD_DATA_DIR", "./data"), "bbolt file and blob store (COURIERD_DATA_DIR)")
 	fs.StringVar(&cfg.BootstrapAdmin, "bootstrap-admin", env("COURIERD_BOOTSTRAP_ADMIN", ""), "username:password of an admin created when there are no users (COURIERD_BOOTSTRAP_ADMIN)")
 	fs.StringVar(&cfg.JWTKeyFile, "jwt-key-file", env("COURIERD_JWT_KEY_FILE", ""), "Ed25519 signing key, generated when missing (COURIERD_JWT_KEY_FILE; default <data-dir>/jwt-ed25519.pem)")
-	fs.StringVar(&cfg.PIIKeyFile, "pii-key-file", env("COURIERD_PII_KEY_FILE", ""), "AES-256-GCM keys sealing customer personal data, generated when missing (COURIERD_PII_KEY_FILE; default <data-dir>/pii-keys.json)")
+	fs.StringVar(&cfg.PIIKeyFile, "pii-key-file", env("COURIERD_PII_KEY_FILE", ""), "AES-256-GCM keys sealing customer personal data; generated only for a store holding no sealed data, else courierd refuses to start without them (COURIERD_PII_KEY_FILE; default <data-dir>/pii-keys.json)")
 	fs.StringVar(&cfg.FCMCredentials, "fcm-credentials", env("COURIERD_FCM_CREDENTIALS", ""), "service-account JSON for FCM (COURIERD_FCM_CREDENTIALS)")
 	fs.StringVar(&cfg.FCMProjectID, "fcm-project-id", env("COURIERD_FCM_PROJECT_ID", ""), "FCM project id (COURIERD_FCM_PROJECT_ID)")
 	fs.StringVar(&cfg.FCMEndpoint, "fcm-endpoint", env("COURIERD_FCM_ENDPOINT", ""), "FCM base URL override, no credentials needed (COURIERD_FCM_ENDPOINT)")

@@ -3,6 +3,7 @@ package bolt
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
 
@@ -35,6 +36,10 @@ type committer struct {
 	mu     sync.RWMutex
 	closed bool
 	wg     sync.WaitGroup
+
+	// onCommit, when set (before the first write), observes each group
+	// commit: how many jobs shared it and how long it took, fsync included.
+	onCommit func(jobs int, took time.Duration)
 }
 
 func newCommitter(db *bbolt.DB) *committer {
@@ -74,6 +79,7 @@ func (c *committer) loop() {
 				break drain
 			}
 		}
+		began := time.Now()
 		err := c.db.Update(func(tx *bbolt.Tx) error {
 			for _, j := range group {
 				if err := j.fn(tx); err != nil {
@@ -82,6 +88,9 @@ func (c *committer) loop() {
 			}
 			return nil
 		})
+		if c.onCommit != nil {
+			c.onCommit(len(group), time.Since(began))
+		}
 		if err == nil || len(group) == 1 {
 			for _, j := range group {
 				j.done <- err

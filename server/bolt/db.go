@@ -32,7 +32,13 @@ type Options struct {
 	Settings server.Settings
 	// PII seals customer names, phones and addresses at rest; nil means
 	// an in-memory key (tests only: sealed data is lost with the process).
+	// A cipher that names its keys (crypt.Keyring) is checked against the
+	// key fingerprints the store recorded: Open returns ErrPIIKeys when
+	// it lacks a key the store's data is sealed with.
 	PII server.PIICipher
+	// OnCommit, when set, observes every group commit: the number of
+	// writes that shared it and its time, fsync included (metrics).
+	OnCommit func(jobs int, took time.Duration)
 	// NoSync disables fsync. Only for throw-away benchmarks: it loses
 	// acknowledged data on power loss.
 	NoSync bool
@@ -71,6 +77,9 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Settings.Location == nil {
 		opts.Settings = server.DefaultSettings()
 	}
+	// An in-memory key (tests) seals nothing that outlives the process:
+	// only a configured cipher is checked against the store.
+	checkKeys := opts.PII != nil
 	if opts.PII == nil {
 		opts.PII = crypt.Ephemeral()
 	}
@@ -85,7 +94,16 @@ func Open(path string, opts Options) (*DB, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("bolt: init: %w", err)
 	}
+	if kc, ok := d.opts.PII.(keyedCipher); ok && checkKeys {
+		rc, err := checkPIIKeys(bdb, kc)
+		if err != nil {
+			bdb.Close()
+			return nil, err
+		}
+		d.opts.PII = rc
+	}
 	d.cm = newCommitter(bdb)
+	d.cm.onCommit = opts.OnCommit // read by the writer only after a job arrives
 	return d, nil
 }
 

@@ -19,6 +19,7 @@ type Keyring struct {
 	current byte
 	aeads   map[byte]cipher.AEAD
 	index   []byte
+	file    keyFile
 }
 
 // keyFile is the on-disk form: hex keys by id, the current id, and the
@@ -35,16 +36,27 @@ const version = 1
 // ErrCorrupt is returned for a sealed value that does not open.
 var ErrCorrupt = errors.New("crypt: sealed value does not open")
 
+// ErrNoKeyFile is returned by Load when the key file does not exist.
+var ErrNoKeyFile = errors.New("crypt: key file does not exist")
+
 // LoadOrCreate reads the key file at path, or creates one (mode 0600) with a
-// fresh key when it does not exist.
+// fresh key when it does not exist. A server must not call it for a store
+// that may already hold sealed data: use Load, and Generate only for a
+// store that holds none.
 func LoadOrCreate(path string) (*Keyring, error) {
+	k, err := Load(path)
+	if errors.Is(err, ErrNoKeyFile) {
+		k = Generate()
+		return k, k.Save(path)
+	}
+	return k, err
+}
+
+// Load reads the key file at path; a missing file is ErrNoKeyFile.
+func Load(path string) (*Keyring, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		kf := keyFile{Current: 1, Keys: map[string]string{"1": randomHex(32)}, Index: randomHex(32)}
-		if err := write(path, &kf); err != nil {
-			return nil, err
-		}
-		return fromFile(&kf)
+		return nil, fmt.Errorf("%w: %s", ErrNoKeyFile, path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("crypt: %w", err)
@@ -53,7 +65,31 @@ func LoadOrCreate(path string) (*Keyring, error) {
 	if err := json.Unmarshal(data, &kf); err != nil {
 		return nil, fmt.Errorf("crypt: %s: %w", path, err)
 	}
-	return fromFile(&kf)
+	k, err := fromFile(&kf)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return k, nil
+}
+
+// Generate returns a keyring with a fresh data key (id 1) and index key,
+// held in memory until Save.
+func Generate() *Keyring {
+	k, err := fromFile(&keyFile{Current: 1, Keys: map[string]string{"1": randomHex(32)}, Index: randomHex(32)})
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// Save writes the keyring to a new file at path (mode 0600, fsynced); it
+// refuses to replace an existing file, which may hold the only copy of a
+// key.
+func (k *Keyring) Save(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("crypt: %s already exists", path)
+	}
+	return write(path, &k.file)
 }
 
 // Rotate adds a new key to the file at path and makes it current; values
@@ -76,7 +112,7 @@ func Rotate(path string) error {
 }
 
 func fromFile(kf *keyFile) (*Keyring, error) {
-	k := &Keyring{current: byte(kf.Current), aeads: map[byte]cipher.AEAD{}}
+	k := &Keyring{current: byte(kf.Current), aeads: map[byte]cipher.AEAD{}, file: *kf}
 	for id, hexKey := range kf.Keys {
 		var n int
 		if _, err := fmt.Sscan(id, &n); err != nil || n < 1 || n > 255 {
@@ -179,10 +215,4 @@ func randomHex(n int) string {
 
 // Ephemeral returns a keyring that lives only in memory: for tests and
 // throw-away stores. Data it sealed cannot be read after the process ends.
-func Ephemeral() *Keyring {
-	k, err := fromFile(&keyFile{Current: 1, Keys: map[string]string{"1": randomHex(32)}, Index: randomHex(32)})
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
+func Ephemeral() *Keyring { return Generate() }

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -40,6 +42,12 @@ type Config struct {
 	Backup func(path string) error
 	// OpenAPI is the OpenAPI document served at /v1/openapi.json.
 	OpenAPI []byte
+	// Metrics, when set, is served at GET /metrics (public, as the
+	// contract says; it holds no personal data).
+	Metrics http.Handler
+	// ObserveRequest, when set, is told every answered request's route
+	// pattern, method, status and duration (metrics).
+	ObserveRequest func(route, method string, status int, took time.Duration)
 	// LoginPerIPPerMinute caps login and refresh attempts from one
 	// address; 0 means 600 (a station's handhelds share one address).
 	LoginPerIPPerMinute int
@@ -73,6 +81,7 @@ func New(cfg Config) *fiber.App {
 		JSONEncoder:                  json.Marshal,
 		JSONDecoder:                  json.Unmarshal,
 	})
+	app.Use(accessLog(cfg.Logger, cfg.ObserveRequest))
 	app.Use(recover.New())
 	app.Use(requestid.New())
 	app.Use(protocolVersion)
@@ -80,6 +89,9 @@ func New(cfg Config) *fiber.App {
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
 	app.Get("/v1/openapi.json", h.openAPI)
+	if cfg.Metrics != nil {
+		app.Get("/metrics", adaptor.HTTPHandler(cfg.Metrics))
+	}
 
 	loginLimit := limiter.New(limiter.Config{
 		Max:        cfg.LoginPerIPPerMinute,

@@ -181,6 +181,7 @@ var (
 		// Public.
 		{"GET", "/healthz", fixed("/healthz"), everyone},
 		{"GET", "/readyz", fixed("/readyz"), everyone},
+		{"GET", "/metrics", fixed("/metrics"), everyone},
 		{"GET", "/v1/openapi.json", fixed("/v1/openapi.json"), everyone},
 		{"POST", "/v1/auth/login", func(w *authzWorld, who int) authzReq {
 			if who == asAnonymous {

@@ -179,6 +179,14 @@ func (p *Pool) Wait() {
 	p.mu.Unlock()
 }
 
+// Pending returns how many jobs are queued or running: a queue depth for
+// the operator's metrics.
+func (p *Pool) Pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pending
+}
+
 // cost is what j reserves on the memory semaphore.
 func (p *Pool) cost(j Job) int64 {
 	return min(max(EstimateBytes(j.Info), 1), p.budget)

@@ -41,6 +41,10 @@ type Sender struct {
 	Batch int
 	// SendTimeout bounds one batch.
 	SendTimeout time.Duration
+	// Observe, when set, is told the outcome of every wake-up the sender
+	// settles: OutcomeSent, OutcomeUnregistered, OutcomeRetry or
+	// OutcomeExpired (metrics).
+	Observe func(outcome string)
 
 	once sync.Once
 	kick chan struct{}
@@ -74,6 +78,33 @@ func (s *Sender) setDefaults() {
 		s.SendTimeout = DefaultSendTimeout
 	}
 	s.kick = make(chan struct{}, 1)
+}
+
+// Outcomes of a wake-up, as Sender.Observe names them.
+const (
+	OutcomeSent         = "sent"
+	OutcomeUnregistered = "unregistered"
+	OutcomeRetry        = "retry"
+	OutcomeExpired      = "expired"
+)
+
+// observe reports the outcome of each delivery to Observe.
+func (s *Sender) observe(ds []server.Delivery) {
+	if s.Observe == nil {
+		return
+	}
+	for _, d := range ds {
+		switch d.Result {
+		case server.Delivered:
+			s.Observe(OutcomeSent)
+		case server.TokenInvalid:
+			s.Observe(OutcomeUnregistered)
+		case server.RetryLater:
+			s.Observe(OutcomeRetry)
+		default:
+			s.Observe(OutcomeExpired)
+		}
+	}
 }
 
 // DefaultBackoff waits 1 s before the first retry, doubling up to 5
@@ -141,6 +172,7 @@ func (s *Sender) Drain(ctx context.Context) (time.Time, error) {
 			return next, err
 		}
 		ds := s.deliver(ctx, ws, now)
+		s.observe(ds)
 		if len(ds) > 0 {
 			// Record what FCM took even when shutting down, so it is
 			// not sent again after the restart.

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/server/metrics"
 	"github.com/courier-sync/courier-sync/server/photo"
 	"github.com/courier-sync/courier-sync/syncproto"
 )
@@ -80,7 +81,10 @@ func pipelineReason(err error) error {
 }
 
 // processor adapts a photo.Pool to server.ImageProcessor.
-type processor struct{ pool *photo.Pool }
+type processor struct {
+	pool    *photo.Pool
+	metrics *metrics.Metrics
+}
 
 func (p processor) Process(digest string, info server.ImageInfo, open func() (io.ReadCloser, error), done func(display, thumb []byte, err error)) {
 	format := "jpeg"
@@ -93,7 +97,7 @@ func (p processor) Process(digest string, info server.ImageInfo, open func() (io
 		// photo accepted.
 		pi.Width, pi.Height = 10_000, photo.MaxPixels/10_000
 	}
-	p.pool.Submit(photo.Job{
+	p.pool.Submit(meterPhotos(p.metrics, photo.Job{
 		Key:   digest,
 		Owner: info.Uploader,
 		Info:  pi,
@@ -111,5 +115,5 @@ func (p processor) Process(digest string, info server.ImageInfo, open func() (io
 			}
 			done(v.Display, v.Thumb, nil)
 		},
-	})
+	}))
 }

@@ -35,7 +35,7 @@ func (s *Stack) startPush(cfg Config) error {
 		m = push.LogOnly{Log: s.log}
 		s.log.Warn("push: no FCM credentials or endpoint configured; wake-ups are only logged", "mode", "log-only")
 	}
-	sender := &push.Sender{Outbox: s.DB, Messenger: m, Log: s.log, Now: cfg.Clock.Now}
+	sender := &push.Sender{Outbox: s.DB, Messenger: m, Log: s.log, Now: cfg.Clock.Now, Observe: s.metrics.FCM}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/courier-sync/courier-sync/assets"
@@ -17,8 +18,8 @@ import (
 	"github.com/courier-sync/courier-sync/server/auth"
 	"github.com/courier-sync/courier-sync/server/blobfs"
 	"github.com/courier-sync/courier-sync/server/bolt"
-	"github.com/courier-sync/courier-sync/server/crypt"
 	"github.com/courier-sync/courier-sync/server/httpapi"
+	"github.com/courier-sync/courier-sync/server/metrics"
 	"github.com/courier-sync/courier-sync/server/photo"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
@@ -63,14 +64,16 @@ type Config struct {
 
 // Stack is a running server's parts.
 type Stack struct {
-	DB    *bolt.DB
-	Auth  *server.Auth
-	Blobs *server.Blobs
-	App   *fiber.App
-	log   *slog.Logger
-	pool  *photo.Pool
-	stop  chan struct{}
-	done  chan struct{}
+	DB      *bolt.DB
+	Auth    *server.Auth
+	Blobs   *server.Blobs
+	App     *fiber.App
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	closing *atomic.Bool // set when Shutdown begins: /readyz says 503 from then on
+	pool    *photo.Pool
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // Open opens the store in cfg.DataDir, loads or makes the signing key,
@@ -97,11 +100,8 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	keys, err := crypt.LoadOrCreate(cfg.PIIKeyFile)
-	if err != nil {
-		return nil, err
-	}
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, "courier.db"), bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings})
+	m := metrics.New()
+	db, err := openStore(cfg, m)
 	if err != nil {
 		return nil, err
 	}
@@ -142,19 +142,23 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		cfg.MinFreeBytes = 64 << 20
 	}
 	pool := photo.NewPoolWithLimits(cfg.PhotoMemory, cfg.PhotoWorkers, photo.Limits{Deadline: cfg.PhotoDeadline})
-	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool}, Clock: cfg.Clock,
+	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool, m}, Clock: cfg.Clock,
 		PartialTTL: cfg.PartialTTL, MinFreeBytes: max(cfg.MinFreeBytes, 0)}
 	if n, err := blobs.Resume(ctx); err != nil {
 		cfg.Logger.Warn("resume photo processing", "err", err)
 	} else if n > 0 {
 		cfg.Logger.Info("resumed photo processing", "photos", n)
 	}
+	closing := new(atomic.Bool)
 	app := httpapi.New(httpapi.Config{
-		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
+		Auth: a, Sync: meteredSync{db, m}, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
-		Ready: func() bool { return db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
+		Ready: func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
+		Metrics: m.Handler(), ObserveRequest: m.Request,
 	})
-	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
+	m.Gauge("courierd_store_write_queue", "Writes waiting for the store's single writer.", func() float64 { return float64(db.QueuedWrites()) })
+	m.Gauge("courierd_photo_queue", "Photos queued or being processed by the image pipeline.", func() float64 { return float64(pool.Pending()) })
+	s := &Stack{metrics: m, closing: closing, DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.startPush(cfg); err != nil {
 		pool.Close()
 		db.Close()
@@ -203,6 +207,7 @@ func (s *Stack) Serve(ln net.Listener) error { return s.App.Listener(ln) }
 // Photos still waiting for the pipeline stay "pending" in the store and
 // are processed after the next start.
 func (s *Stack) Shutdown(timeout time.Duration) error {
+	s.closing.Store(true)
 	if err := s.App.ShutdownWithTimeout(timeout); err != nil {
 		s.log.Warn("shutdown", "err", err)
 	}
