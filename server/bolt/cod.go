@@ -30,6 +30,10 @@ func (a *applier) codReceipt(po *pendingOp, p *syncproto.CODReceipt) (string, []
 	if b.Get([]byte(p.ReceiptNo)) != nil {
 		return "", nil, syncproto.Errorf(syncproto.CodeDuplicateReceipt, "receipt_no already recorded"), nil
 	}
+	l := a.db.ledger(a.tx)
+	if !l.room(p.AmountCents) {
+		return "", nil, errLedgerOverflow.rejection(), nil
+	}
 	ref, _, err := nextRef(b, "cod")
 	if err != nil {
 		return "", nil, nil, err
@@ -50,7 +54,6 @@ func (a *applier) codReceipt(po *pendingOp, p *syncproto.CODReceipt) (string, []
 		s, r := pk.Sender.contact(), pk.Recipient.contact()
 		row.Sender, row.Recipient = &s, &r
 	}
-	l := a.db.ledger(a.tx)
 	if err := l.insert(row, &custody{State: stCollected}); err != nil {
 		return "", nil, nil, err
 	}

@@ -327,22 +327,20 @@ func totalsOf(a *ledgerAgg, states []byte) server.LedgerTotals {
 	return t
 }
 
-// room refuses an amount that would take the ledger's total (every
-// courier, every state) past int64. Writes outside a push (a correction)
-// ask first, so that nothing is written before the refusal.
-func (l *ledger) room(amount int64) error {
+// room reports whether amount can join the ledger without taking its total
+// (every courier, every state) past int64; every partial sum (a courier, a
+// day, a state) is part of that total, so none can overflow either.
+// Writers ask before they write anything.
+func (l *ledger) room(amount int64) bool {
 	a := decodeAgg(l.tx.Bucket(bucketLedgerBalances).Get([]byte(scopeAll)))
-	total := int64(0)
+	total := amount
 	for _, st := range []byte{stCollected, stHandedOver, stSettled} {
 		var ok bool
 		if total, ok = checkedAdd(total, a.sum(st)); !ok {
-			return errLedgerFull
+			return false
 		}
 	}
-	if _, ok := checkedAdd(total, amount); !ok {
-		return errLedgerFull
-	}
-	return nil
+	return true
 }
 
 // errLedgerFull refuses a correction the ledger's sums cannot hold.

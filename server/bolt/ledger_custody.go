@@ -231,8 +231,8 @@ func (d *DB) Reverse(ctx context.Context, p server.Principal, r *server.Reversal
 			return nil, server.Conflict("receipt " + r.ReceiptNo + ": already settled; a settled receipt cannot be reversed")
 		}
 		if r.CorrectedAmountCents != nil {
-			if err := l.room(*r.CorrectedAmountCents); err != nil {
-				return nil, err // before anything is written: a refusal commits what was
+			if !l.room(*r.CorrectedAmountCents) {
+				return nil, errLedgerFull // before anything is written: a refusal commits what was
 			}
 		}
 		mirror := func() *custody {
