@@ -31,6 +31,9 @@ type config struct {
 	PartialTTL     time.Duration
 	PhotoMemoryMB  int
 	Settings       server.Settings
+	// SkewLimit and PushesPerCourier: see stack.Config.
+	SkewLimit        time.Duration
+	PushesPerCourier int
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -66,6 +69,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.Int64Var(&cfg.ChunkBytes, "upload-chunk-bytes", int64(envInt("COURIERD_UPLOAD_CHUNK_BYTES", 256<<10)), "capture policy: resumable upload chunk size (COURIERD_UPLOAD_CHUNK_BYTES)")
 	fs.DurationVar(&cfg.PartialTTL, "partial-upload-ttl", 24*time.Hour, "abandoned partial uploads are deleted after this long")
 	fs.IntVar(&cfg.PhotoMemoryMB, "photo-memory-mb", envInt("COURIERD_PHOTO_MEMORY_MB", 256), "memory budget of the image pipeline (COURIERD_PHOTO_MEMORY_MB)")
+	envDuration := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil {
+			return d
+		}
+		return def
+	}
+	fs.DurationVar(&cfg.SkewLimit, "clock-skew", envDuration("COURIERD_CLOCK_SKEW", server.DefaultSkewLimit), "a device clock off by more than this (measured from a push's sent_at) is flagged clock_skew; a device time more than this in the future is rejected (COURIERD_CLOCK_SKEW)")
+	fs.IntVar(&cfg.PushesPerCourier, "pushes-per-courier", envInt("COURIERD_PUSHES_PER_COURIER", server.DefaultPushesPerCourier), "pushes one courier may have in progress; more are answered 429 with Retry-After (COURIERD_PUSHES_PER_COURIER)")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
 	fs.DurationVar(&cfg.Settings.ComplaintDue, "complaint-due", cfg.Settings.ComplaintDue, "a complaint must be handled this long after received_at")
@@ -105,6 +116,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.Settings.CODRetention < 24*time.Hour || cfg.Settings.ServiceDueWithin < 0 || cfg.Settings.ServiceDueWithinKM < 0 {
 		return nil, fmt.Errorf("cod-retention >= 24h, service-due-within(-km) >= 0")
+	}
+	if cfg.SkewLimit < time.Minute || cfg.SkewLimit > 24*time.Hour || cfg.PushesPerCourier < 1 || cfg.PushesPerCourier > 64 {
+		return nil, fmt.Errorf("clock-skew must be 1m..24h and pushes-per-courier 1..64")
 	}
 	if cfg.PhotoMemoryMB < 64 {
 		return nil, fmt.Errorf("photo-memory-mb must be at least 64")

@@ -14,21 +14,28 @@ var errClosed = errors.New("bolt: store is closed")
 
 // Limits of the single writer. A group is one transaction and one fsync;
 // its size bounds the memory a commit holds (dirty pages, encoded values)
-// and how long every writer in it waits. 4,096 ops commit in well under
-// 100 ms here; one push is at most 500 ops and 4 MiB.
+// and how long every writer queued behind it waits: a writer waits for at
+// most the group in progress and its own. 256 ops of the heaviest kind
+// (COD receipts, ~10 puts each) commit in ~50 ms on an idle 2-core
+// machine; at 256 ops a group the disk's fsync rate (DEPS.md: 3,300+ a
+// second) allows far more ops than the CPU can decode.
 const (
 	// maxGroupJobs bounds the jobs of one group.
 	maxGroupJobs = 512
-	// maxGroupOps bounds the ops of one group: one push counts its ops,
-	// any other write counts 1. A single job larger than this still
+	// maxGroupOps bounds the ops of one group: a push's part counts its
+	// ops, any other write counts 1. A single job larger than this still
 	// commits, alone.
-	maxGroupOps = 4096
+	maxGroupOps = 256
 	// maxGroupBytes bounds the payload bytes of one group.
-	maxGroupBytes = 16 << 20
-	// laneDepth bounds the writes one lane (one courier) may have queued
-	// or committing; a further write of that lane waits for one of its
-	// own to finish, and no other lane waits for it.
-	laneDepth = 4
+	maxGroupBytes = 4 << 20
+	// partOps is the size of the parts a push is committed in (see
+	// DB.Push): each part takes one turn of its lane, so another
+	// courier's op never waits behind a whole 500-op push.
+	partOps = 128
+	// laneOps bounds the ops one lane (one courier) may have queued or
+	// committing, four full pushes; a further write of that lane waits
+	// for its own to finish, and no other lane waits for it.
+	laneOps = 4 * 500
 )
 
 // A job is a write that runs inside a shared transaction. fn returns an
@@ -43,12 +50,18 @@ type job struct {
 	bytes int
 }
 
+// part is one job of a write made of several (writeAll).
+type part struct {
+	fn         func(*bbolt.Tx) error
+	ops, bytes int
+}
+
 // lane is the queue of one writer identity (a courier's pushes; "" for
 // every other write).
 type lane struct {
 	name    string
 	queue   []*job
-	pending int        // queued or committing
+	pending int        // ops queued or committing
 	waiting int        // writers waiting for room
 	room    *sync.Cond // signalled when pending drops
 }
@@ -59,7 +72,8 @@ type lane struct {
 // round-robin one job per lane at a time, up to maxGroupJobs jobs,
 // maxGroupOps ops and maxGroupBytes bytes. A courier flooding the server
 // from many connections therefore fills at most laneDepth places of the
-// queue, and another courier's single op goes into the next group.
+// queue, and another courier's single op goes into the next group but one
+// at the latest.
 type committer struct {
 	db *bbolt.DB
 
@@ -88,11 +102,23 @@ func (c *committer) write(fn func(*bbolt.Tx) error) error {
 	return c.writeAs("", 1, 0, fn)
 }
 
-// writeAs runs fn, weighing ops and bytes, in lane name's turn. The lane
-// "" (writes that are not a courier's push) has no depth limit: its
-// writers are few and bounded elsewhere.
+// writeAs runs fn, weighing ops and bytes, in lane name's turn.
 func (c *committer) writeAs(name string, ops, bytes int, fn func(*bbolt.Tx) error) error {
-	j := &job{fn: fn, done: make(chan error, 1), ops: max(ops, 1), bytes: bytes}
+	return c.writeAll(name, []part{{fn: fn, ops: ops, bytes: bytes}})[0]
+}
+
+// writeAll queues parts as consecutive jobs of lane name, each taking one
+// turn of the lane, and returns once every part is committed, with each
+// part's error. The lane "" (writes that are not a courier's push) has no
+// limit: its writers are few and bounded elsewhere.
+func (c *committer) writeAll(name string, parts []part) []error {
+	jobs := make([]*job, len(parts))
+	total := 0
+	for i, p := range parts {
+		jobs[i] = &job{fn: p.fn, done: make(chan error, 1), ops: max(p.ops, 1), bytes: p.bytes}
+		total += jobs[i].ops
+	}
+	errs := make([]error, len(parts))
 	c.mu.Lock()
 	l := c.lanes[name]
 	if l == nil {
@@ -100,7 +126,7 @@ func (c *committer) writeAs(name string, ops, bytes int, fn func(*bbolt.Tx) erro
 		l.room = sync.NewCond(&c.mu)
 		c.lanes[name] = l
 	}
-	for name != "" && l.pending >= laneDepth && !c.closed {
+	for name != "" && l.pending > 0 && l.pending+total > laneOps && !c.closed {
 		l.waiting++
 		l.room.Wait()
 		l.waiting--
@@ -108,23 +134,28 @@ func (c *committer) writeAs(name string, ops, bytes int, fn func(*bbolt.Tx) erro
 	if c.closed {
 		c.release(l)
 		c.mu.Unlock()
-		return errClosed
+		for i := range errs {
+			errs[i] = errClosed
+		}
+		return errs
 	}
-	l.pending++
-	l.queue = append(l.queue, j)
-	if len(l.queue) == 1 {
+	l.pending += total
+	if len(l.queue) == 0 {
 		c.ring = append(c.ring, l)
 	}
+	l.queue = append(l.queue, jobs...)
 	c.work.Signal()
 	c.mu.Unlock()
 
-	err := <-j.done
+	for i, j := range jobs {
+		errs[i] = <-j.done
+	}
 	c.mu.Lock()
-	l.pending--
-	l.room.Signal()
+	l.pending -= total
+	l.room.Broadcast()
 	c.release(l)
 	c.mu.Unlock()
-	return err
+	return errs
 }
 
 // release forgets an idle lane. c.mu is held.

@@ -25,8 +25,9 @@ func (c *committer) waitFor(cond func() bool) {
 
 // The attack of issue 8 item 7: a courier flooding from many connections
 // put ~256,000 ops in one transaction and kept another courier's one-op
-// push waiting for seconds. Groups are now capped in ops, a courier's lane
-// holds at most laneDepth writes, and lanes take turns.
+// push waiting for seconds. Groups are now capped in ops, a push commits in
+// parts that take turns with other couriers' writes, and a courier's lane
+// holds at most laneOps ops.
 func TestCommitterCapsGroupsAndLetsCouriersTakeTurns(t *testing.T) {
 	bdb, err := bbolt.Open(filepath.Join(t.TempDir(), "c.db"), 0o600, nil)
 	if err != nil {
@@ -68,19 +69,26 @@ func TestCommitterCapsGroupsAndLetsCouriersTakeTurns(t *testing.T) {
 	}()
 	c.waitFor(func() bool { return len(c.ring) == 0 && c.lanes[""] != nil && c.lanes[""].pending == 1 })
 
-	const flood = 40
+	const flood, perPush = 40, 500/partOps + 1 // 500-op pushes in parts of partOps
+	depth := laneOps / 500
 	for i := 0; i < flood; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.writeAs("flooder", 500, 200<<10, mark("flooder")); err != nil {
-				t.Error(err)
+			parts := make([]part, perPush)
+			for k := range parts {
+				parts[k] = part{fn: mark("flooder"), ops: min(partOps, 500-k*partOps), bytes: 50 << 10}
+			}
+			for _, err := range c.writeAll("flooder", parts) {
+				if err != nil {
+					t.Error(err)
+				}
 			}
 		}()
 	}
 	c.waitFor(func() bool {
 		l := c.lanes["flooder"]
-		return l != nil && l.pending == laneDepth && l.waiting == flood-laneDepth
+		return l != nil && l.pending == depth*500 && l.waiting == flood-depth
 	})
 	wg.Add(1)
 	go func() {
@@ -106,25 +114,25 @@ func TestCommitterCapsGroupsAndLetsCouriersTakeTurns(t *testing.T) {
 			t.Fatalf("groups: %v", groups)
 		}
 	})
-	t.Run("no group holds more than maxGroupOps ops, nor a lane more than laneDepth jobs", func(t *testing.T) {
+	t.Run("no group holds more than maxGroupOps ops", func(t *testing.T) {
 		total := 0
 		for gi, g := range groups {
 			ops, n := 0, 0
 			for _, l := range g {
 				if l == "flooder" {
-					ops += 500
+					ops += partOps // at most
 					n++
 				} else {
 					ops++
 				}
 			}
-			if ops > maxGroupOps || n > laneDepth {
-				t.Errorf("group %d: %d ops, %d flooder jobs", gi, ops, n)
+			if ops > maxGroupOps+partOps-1 && n > 1 {
+				t.Errorf("group %d: about %d ops in %d flooder parts", gi, ops, n)
 			}
 			total += n
 		}
-		if total != flood {
-			t.Errorf("%d flooder jobs committed, want %d", total, flood)
+		if total != flood*perPush {
+			t.Errorf("%d flooder parts committed, want %d", total, flood*perPush)
 		}
 	})
 }
@@ -153,12 +161,12 @@ func TestCommitterCapsTheOpsOfAGroup(t *testing.T) {
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = c.write(func(*bbolt.Tx) error { <-block; return nil }) }()
 	c.waitFor(func() bool { return len(c.ring) == 0 && c.lanes[""] != nil })
-	const couriers = 64 // 64 couriers × 4 pushes × 500 ops queued at once
-	for i := 0; i < couriers*laneDepth; i++ {
+	const couriers, depth = 64, 4 // 64 couriers × 4 parts queued at once
+	for i := 0; i < couriers*depth; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = c.writeAs(string(rune('A'+i%couriers)), 500, 0, func(*bbolt.Tx) error { return nil })
+			_ = c.writeAs(string(rune('A'+i%couriers)), partOps, 0, func(*bbolt.Tx) error { return nil })
 		}()
 	}
 	c.waitFor(func() bool {
@@ -166,7 +174,7 @@ func TestCommitterCapsTheOpsOfAGroup(t *testing.T) {
 		for _, l := range c.ring {
 			n += len(l.queue)
 		}
-		return n == couriers*laneDepth
+		return n == couriers*depth
 	})
 	close(block)
 	wg.Wait()
@@ -177,7 +185,7 @@ func TestCommitterCapsTheOpsOfAGroup(t *testing.T) {
 			t.Fatalf("group %d holds %d ops, cap %d (sizes %v)", i, n, maxGroupOps, sizes)
 		}
 	}
-	if len(sizes) < couriers*laneDepth*500/maxGroupOps {
-		t.Fatalf("only %d groups for %d ops", len(sizes), couriers*laneDepth*500)
+	if len(sizes) < couriers*depth*partOps/maxGroupOps {
+		t.Fatalf("only %d groups for %d ops", len(sizes), couriers*depth*partOps)
 	}
 }

@@ -56,69 +56,85 @@ type pendingOp struct {
 }
 
 // Push implements server.SyncService. The ops are decoded, validated and
-// encoded first, outside the write transaction; then they commit as one job
-// of the single writer, in the courier's lane (see committer). An op whose
-// record cannot be stored (a value the encoder refuses) fails its job: the
-// ops are then committed one by one and that op alone is rejected, so one
-// bad op never makes a push fail forever.
+// encoded first, outside the write transaction; then they commit in parts
+// of at most partOps ops, each a job of the courier's lane of the single
+// writer (see committer), so a 500-op push from one courier takes turns
+// with other couriers' pushes instead of holding them up. The answer waits
+// for every part: nothing is acknowledged before it is on disk. A part
+// whose record cannot be stored (a value the encoder refuses, a ledger sum
+// that would overflow) fails alone: its ops are then committed one by one
+// and only the guilty op is rejected, so one bad op never makes a push fail
+// forever.
 func (d *DB) Push(ctx context.Context, p server.Principal, req *syncproto.PushRequest) (*syncproto.PushResponse, error) {
 	now := d.now()
 	clock := server.MeasureClock(now, req.SentAt, d.opts.SkewLimit)
 	pending := make([]pendingOp, len(req.Ops))
-	size := 0
 	for i := range req.Ops {
 		if err := d.prepare(&pending[i], &req.Ops[i], p.UserID, req.DeviceID, clock); err != nil {
 			return nil, err
 		}
-		size += len(pending[i].raw)
 	}
 	a := applier{db: d, courier: p.UserID, device: req.DeviceID, now: now}
-	results, err := d.commitOps(&a, pending, size)
-	var ue *unstorableError
-	if errors.As(err, &ue) {
-		results, err = d.commitEach(&a, pending)
+	results := make([]syncproto.PushResult, len(pending))
+	var parts []part
+	for lo := 0; lo < len(pending); lo += partOps {
+		ops, res := pending[lo:min(lo+partOps, len(pending))], results[lo:min(lo+partOps, len(pending))]
+		parts = append(parts, part{fn: a.applyAll(ops, res), ops: len(ops), bytes: rawSize(ops)})
 	}
-	if err != nil {
-		return nil, err
+	for i, err := range d.cm.writeAll(p.UserID, parts) {
+		var ue *unstorableError
+		if errors.As(err, &ue) {
+			lo := i * partOps
+			err = d.commitEach(a, pending[lo:min(lo+partOps, len(pending))], results[lo:])
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return &syncproto.PushResponse{Results: results, ServerTime: now}, nil
 }
 
-// commitOps applies ops in one job of the courier's lane.
-func (d *DB) commitOps(a *applier, ops []pendingOp, size int) ([]syncproto.PushResult, error) {
-	results := make([]syncproto.PushResult, len(ops))
-	err := d.cm.writeAs(a.courier, len(ops), size, func(tx *bbolt.Tx) error {
+// applyAll returns a job applying ops in order, their results into res.
+// Each run gets its own applier: a job may run twice (see committer).
+func (a applier) applyAll(ops []pendingOp, res []syncproto.PushResult) func(*bbolt.Tx) error {
+	return func(tx *bbolt.Tx) error {
 		a.tx = tx
 		for i := range ops {
 			r, err := a.apply(&ops[i])
 			if err != nil {
 				return err
 			}
-			results[i] = r
+			res[i] = r
 		}
 		return nil
-	})
-	return results, err
+	}
 }
 
-// commitEach applies ops one job each, in order; an op whose record cannot
-// be stored is rejected (validation_failed) and its rejection stored, so a
-// resend gets the same answer.
-func (d *DB) commitEach(a *applier, ops []pendingOp) ([]syncproto.PushResult, error) {
-	results := make([]syncproto.PushResult, len(ops))
+func rawSize(ops []pendingOp) int {
+	n := 0
 	for i := range ops {
-		r, err := d.commitOps(a, ops[i:i+1], len(ops[i].raw))
+		n += len(ops[i].raw)
+	}
+	return n
+}
+
+// commitEach applies ops one job each, in order, their results into res;
+// an op whose record cannot be stored is rejected (validation_failed with
+// the reason) and its rejection stored, so a resend gets the same answer.
+func (d *DB) commitEach(a applier, ops []pendingOp, res []syncproto.PushResult) error {
+	for i := range ops {
+		one := ops[i : i+1]
+		err := d.cm.writeAs(a.courier, 1, len(ops[i].raw), a.applyAll(one, res[i:i+1]))
 		var ue *unstorableError
 		if errors.As(err, &ue) {
 			ops[i].reject(ue.rejection())
-			r, err = d.commitOps(a, ops[i:i+1], len(ops[i].raw))
+			err = d.cm.writeAs(a.courier, 1, len(ops[i].raw), a.applyAll(one, res[i:i+1]))
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		results[i] = r[0]
 	}
-	return results, nil
+	return nil
 }
 
 // reject turns a prepared op into a rejected one.

@@ -53,6 +53,13 @@ type Config struct {
 	FCMEndpoint    string
 	// Settings are the business rules; zero means server.DefaultSettings().
 	Settings server.Settings
+	// SkewLimit is how far a device clock may be off before its ops are
+	// flagged clock_skew, and how far into the future a device time may
+	// lie; 0 means server.DefaultSkewLimit (10 minutes).
+	SkewLimit time.Duration
+	// PushesPerCourier caps the pushes one courier has in flight; 0 means
+	// server.DefaultPushesPerCourier.
+	PushesPerCourier int
 }
 
 // Stack is a running server's parts.
@@ -95,7 +102,8 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, "courier.db"), bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings})
+	db, err := bolt.Open(filepath.Join(cfg.DataDir, "courier.db"), bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings,
+		SkewLimit: cfg.SkewLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +151,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Logger: cfg.Logger,
 		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
+		PushesPerCourier: cfg.PushesPerCourier,
 	})
 	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.startPush(cfg); err != nil {
