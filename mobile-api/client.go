@@ -23,8 +23,11 @@ type client struct {
 // request is one API call, replayable as often as needed.
 type request struct {
 	method string
-	path   string      // with query
-	body   []byte      // nil for none
+	path   string // with query
+	body   []byte // nil for none
+	// bodyOf, when set, makes the body afresh for each attempt (a push
+	// stamps sent_at with the device's clock when it is sent).
+	bodyOf func() []byte
 	token  string      // access token; empty for public routes
 	header http.Header // extra headers; they replace the defaults
 }
@@ -43,6 +46,9 @@ var errNoServerURL = errors.New("mobileapi: Options.ServerURL is empty")
 func (c *client) do(ctx context.Context, r request) (*response, error) {
 	if c.baseURL == "" {
 		return nil, errNoServerURL
+	}
+	if r.bodyOf != nil {
+		r.body = r.bodyOf()
 	}
 	var body io.Reader
 	if r.body != nil {

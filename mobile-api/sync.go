@@ -125,7 +125,8 @@ func (o *Outbox) push(ctx context.Context) error {
 		if err != nil || len(batch) == 0 {
 			return err
 		}
-		resp, err := o.authed(ctx, "push", http.MethodPost, "/v1/sync/push", o.pushBody(batch))
+		req := request{method: http.MethodPost, path: "/v1/sync/push", bodyOf: func() []byte { return o.pushBody(batch) }}
+		resp, _, err := o.authedBy(ctx, "push", req, o.send)
 		if err != nil {
 			return err
 		}
@@ -158,12 +159,18 @@ func (o *Outbox) push(ctx context.Context) error {
 
 // pushBody builds the push request around the ops exactly as stored, so
 // that a resend carries the same bytes and the server sees a duplicate.
+// The envelope's sent_at is the device's clock now (each attempt gets its
+// own): the server measures the clock's skew from it and flags ops pushed
+// by a device whose clock is off, instead of ops that merely waited in the
+// outbox.
 func (o *Outbox) pushBody(batch []pendingOp) []byte {
 	dev, _ := json.Marshal(o.cfg.deviceID)
 	var b bytes.Buffer
 	b.WriteString(`{"device_id":`)
 	b.Write(dev)
-	b.WriteString(`,"ops":[`)
+	b.WriteString(`,"sent_at":"`)
+	b.WriteString(o.cfg.now().Format(recordedAtLayout))
+	b.WriteString(`","ops":[`)
 	for i, op := range batch {
 		if i > 0 {
 			b.WriteByte(',')

@@ -43,6 +43,9 @@ const (
 const (
 	MaxReasonRunes = 500
 	MaxTaskIDLen   = syncproto.MaxTaskIDLen
+	// MaxCallbackAhead is how far ahead a callback may be due: a task
+	// due in year 9999 would never be overdue.
+	MaxCallbackAhead = 365 * 24 * time.Hour
 )
 
 // NewCallback is the body of POST /v1/callbacks.
@@ -78,6 +81,9 @@ func (r *NewCallback) Check(now time.Time, def time.Duration) (time.Time, error)
 	due, ok := syncproto.ParseOpTime(r.DueBy)
 	if !ok {
 		return time.Time{}, Invalid("due_by: an RFC 3339 time with offset")
+	}
+	if due.After(now.Add(MaxCallbackAhead)) {
+		return time.Time{}, syncproto.Errorf(syncproto.CodeUnprocessable, "due_by: at most a year ahead")
 	}
 	return due, nil
 }

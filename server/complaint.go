@@ -51,9 +51,9 @@ func NextComplaintStatus(status string) string {
 	return ""
 }
 
-// ComplaintDeadline returns due_by: received + s.ComplaintDue.
+// ComplaintDeadline returns due_by: received + s.ComplaintDue (Encodable).
 func ComplaintDeadline(received time.Time, s Settings) time.Time {
-	return received.Add(s.ComplaintDue)
+	return Encodable(received.Add(s.ComplaintDue))
 }
 
 // ComplaintClock says where a complaint stands against its deadline at now:

@@ -24,6 +24,9 @@ type DamageReport struct {
 	Photos        []PhotoState `json:"photos"`
 	PhotosPending bool         `json:"photos_pending"`
 	RecordedAt    time.Time    `json:"recorded_at"`
+	// RecordedAtCorrected is recorded_at corrected by the device's
+	// measured clock skew, when its push carried sent_at.
+	RecordedAtCorrected *time.Time `json:"recorded_at_corrected,omitempty"`
 }
 
 // DamageFilter selects damage reports.

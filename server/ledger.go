@@ -53,13 +53,14 @@ const MaxLedgerBatch = 500
 // calendar months later in loc, on the same day at the same clock time, or
 // on the month's last day at that time when the month is shorter
 // (31 January + 1 month = 28 or 29 February). A deadline therefore always
-// falls in the month `months` after the collection's month.
+// falls in the month `months` after the collection's month (a deadline past
+// year 9999 shows as the last day Encodable allows).
 func CODDueBy(t time.Time, months int, loc *time.Location) time.Time {
 	t = t.In(loc)
 	y, m, d := t.Date()
 	ty, tm, _ := time.Date(y, m+time.Month(months), 1, 0, 0, 0, 0, loc).Date()
 	hh, mm, ss := t.Clock()
-	return time.Date(ty, tm, min(d, daysIn(ty, tm)), hh, mm, ss, t.Nanosecond(), loc)
+	return Encodable(time.Date(ty, tm, min(d, daysIn(ty, tm)), hh, mm, ss, t.Nanosecond(), loc))
 }
 
 func daysIn(y int, m time.Month) int {
@@ -174,8 +175,10 @@ func (r *HandoverRequest) Check() error {
 	switch {
 	case r.CourierID == "" || len(r.CourierID) > 64:
 		return Invalid("courier_id: required")
-	case r.CountedCents == nil || *r.CountedCents < 0:
-		return Invalid("counted_cents: required, at least 0")
+	case r.CountedCents == nil || !syncproto.ValidCents(*r.CountedCents):
+		return Invalid("counted_cents: required, 0 to 10^12")
+	case r.ExpectedCents != nil && !syncproto.ValidCents(*r.ExpectedCents):
+		return Invalid("expected_cents: 0 to 10^12")
 	case r.AllInHand && len(r.ReceiptNos) > 0:
 		return Invalid("receipt_nos: give either receipt_nos or all_in_hand")
 	case !r.AllInHand && len(r.ReceiptNos) == 0:
@@ -246,8 +249,8 @@ func (r *ReversalRequest) Check() error {
 	if strings.TrimSpace(r.Reason) == "" || utf8.RuneCountInString(r.Reason) > 500 || !utf8.ValidString(r.Reason) {
 		return Invalid("reason: required, at most 500 characters")
 	}
-	if r.CorrectedAmountCents != nil && *r.CorrectedAmountCents <= 0 {
-		return Invalid("corrected_amount_cents: more than 0 when given")
+	if r.CorrectedAmountCents != nil && (*r.CorrectedAmountCents <= 0 || *r.CorrectedAmountCents > syncproto.MaxCents) {
+		return Invalid("corrected_amount_cents: 1 to 10^12 when given")
 	}
 	return nil
 }

@@ -33,6 +33,12 @@ type Op struct {
 type PushRequest struct {
 	DeviceID string `json:"device_id"`
 	Ops      []Op   `json:"ops"`
+	// SentAt is the device's clock when it sent the request (RFC 3339
+	// with offset). Optional, added to v1 (2026-12-06): with it the
+	// server measures the device's clock skew (its receive time minus
+	// SentAt), flags ops beyond the allowed skew and stores each op's
+	// recorded_at corrected by it.
+	SentAt string `json:"sent_at,omitempty"`
 }
 
 // Op result statuses.

@@ -56,6 +56,11 @@ func ValidatePush(req *PushRequest) *Error {
 		}
 		last = op.Seq
 	}
+	if req.SentAt != "" {
+		if _, ok := ParseOpTime(req.SentAt); !ok {
+			return Errorf(CodeInvalidRequest, "sent_at: an RFC 3339 time with offset when given")
+		}
+	}
 	return nil
 }
 
@@ -149,6 +154,12 @@ func ValidateOp(op *Op) (any, *Error) {
 		}
 		return nil, invalid("recorded_at", "must be an RFC 3339 time with offset")
 	}
+	if e := checkEventTime("recorded_at", op.RecordedAt); e != nil {
+		if _, known := kindSet[op.Kind]; !known {
+			return nil, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
+		}
+		return nil, e
+	}
 	return DecodePayload(op.Kind, op.Payload)
 }
 
@@ -185,8 +196,32 @@ func (p *Pickup) validate() *Error {
 		return invalid("cod_amount_cents", "required, at least 0")
 	case p.FreightCents != nil && *p.FreightCents < 0:
 		return invalid("freight_cents", "must not be negative")
+	}
+	if e := p.checkCents(); e != nil {
+		return e
+	}
+	switch {
 	case !p.Inspected:
 		return Errorf(CodeInspectionRequired, "inspected: the parcel must be opened and checked at intake")
+	}
+	return nil
+}
+
+// checkCents bounds every amount of a pickup by MaxCents.
+func (p *Pickup) checkCents() *Error {
+	amounts := []struct {
+		field string
+		v     *int64
+	}{
+		{"declared_value_cents", p.DeclaredValueCents}, {"insured_value_cents", &p.InsuredValueCents},
+		{"cod_amount_cents", p.CODAmountCents}, {"freight_cents", p.FreightCents},
+	}
+	for _, a := range amounts {
+		if a.v != nil {
+			if e := checkCents(a.field, *a.v); e != nil {
+				return e
+			}
+		}
 	}
 	return nil
 }
@@ -230,6 +265,9 @@ func (p *CODReceipt) validate() *Error {
 	if p.AmountCents <= 0 {
 		return invalid("amount_cents", "must be greater than 0")
 	}
+	if e := checkCents("amount_cents", p.AmountCents); e != nil {
+		return e
+	}
 	if p.Currency == "" {
 		p.Currency = DefaultCurrency
 	}
@@ -255,8 +293,8 @@ func (p *Complaint) validate() *Error {
 	if e := checkPhone("customer.phone", p.Customer.Phone); e != nil {
 		return e
 	}
-	if _, ok := ParseOpTime(p.ReceivedAt); !ok {
-		return invalid("received_at", "must be an RFC 3339 time with offset")
+	if e := checkEventTime("received_at", p.ReceivedAt); e != nil {
+		return e
 	}
 	if p.Waybill != "" {
 		return checkWaybill("waybill", p.Waybill)

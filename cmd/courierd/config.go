@@ -33,6 +33,9 @@ type config struct {
 	MinFreeMB      int
 	PhotoDeadline  time.Duration
 	Settings       server.Settings
+	// SkewLimit and PushesPerCourier: see stack.Config.
+	SkewLimit        time.Duration
+	PushesPerCourier int
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -70,6 +73,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&cfg.PhotoMemoryMB, "photo-memory-mb", envInt("COURIERD_PHOTO_MEMORY_MB", 256), "memory budget of the image pipeline (COURIERD_PHOTO_MEMORY_MB)")
 	fs.IntVar(&cfg.MinFreeMB, "min-free-mb", envInt("COURIERD_MIN_FREE_MB", 64), "free-space floor of the data disk: uploads that would go below it get 507 and /readyz is 503 while below it; 0 disables (COURIERD_MIN_FREE_MB)")
 	fs.DurationVar(&cfg.PhotoDeadline, "photo-deadline", 30*time.Second, "longest time the image pipeline spends on one photo; past it the photo is unprocessable")
+	envDuration := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil {
+			return d
+		}
+		return def
+	}
+	fs.DurationVar(&cfg.SkewLimit, "clock-skew", envDuration("COURIERD_CLOCK_SKEW", server.DefaultSkewLimit), "a device clock off by more than this (measured from a push's sent_at) is flagged clock_skew; a device time more than this in the future is rejected (COURIERD_CLOCK_SKEW)")
+	fs.IntVar(&cfg.PushesPerCourier, "pushes-per-courier", envInt("COURIERD_PUSHES_PER_COURIER", server.DefaultPushesPerCourier), "pushes one courier may have in progress; more are answered 429 with Retry-After (COURIERD_PUSHES_PER_COURIER)")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
 	fs.DurationVar(&cfg.Settings.ComplaintDue, "complaint-due", cfg.Settings.ComplaintDue, "a complaint must be handled this long after received_at")
@@ -112,6 +123,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.MinFreeMB < 0 || cfg.PhotoDeadline <= 0 {
 		return nil, fmt.Errorf("min-free-mb >= 0 and photo-deadline > 0")
+	}
+	if cfg.SkewLimit < time.Minute || cfg.SkewLimit > 24*time.Hour || cfg.PushesPerCourier < 1 || cfg.PushesPerCourier > 64 {
+		return nil, fmt.Errorf("clock-skew must be 1m..24h and pushes-per-courier 1..64")
 	}
 	if cfg.PhotoMemoryMB < 64 {
 		return nil, fmt.Errorf("photo-memory-mb must be at least 64")

@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MinFreeBytes: minFree(cfg.MinFreeMB), PhotoDeadline: cfg.PhotoDeadline,
 		Capture:        syncproto.Config{PhotoMaxPixels: cfg.PhotoMaxPixels, JPEGQuality: cfg.JPEGQuality, UploadChunkBytes: cfg.ChunkBytes},
 		FCMCredentials: cfg.FCMCredentials, FCMProjectID: cfg.FCMProjectID, FCMEndpoint: cfg.FCMEndpoint,
-		Settings: cfg.Settings,
+		Settings: cfg.Settings, SkewLimit: cfg.SkewLimit, PushesPerCourier: cfg.PushesPerCourier,
 	})
 	if err != nil {
 		return err

@@ -29,7 +29,8 @@ func (d *DB) ListOps(ctx context.Context, f server.AuditFilter) (*syncproto.Audi
 				return false, nil
 			}
 			e := syncproto.AuditOp{OpID: r.OpID, Seq: r.Seq, Kind: r.Kind, Status: r.Status, RecordedAt: r.RecordedAt,
-				ReceivedAt: r.ReceivedAt, CourierID: r.CourierID, DeviceID: r.DeviceID, Ref: r.Ref}
+				RecordedAtCorrected: r.Corrected, Flags: r.Flags, ReceivedAt: r.ReceivedAt, CourierID: r.CourierID,
+				DeviceID: r.DeviceID, Ref: r.Ref}
 			if r.Error != nil {
 				e.ErrorCode = r.Error.Code
 			}

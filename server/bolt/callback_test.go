@@ -235,7 +235,8 @@ func TestOutcomesKeepTheTaskOpenUntilResolved(t *testing.T) {
 	if v.Status != server.TaskOpen || len(v.Outcomes) != 1 || v.Outcomes[0].Result != syncproto.ResultNoAnswer || v.Version != 2 {
 		t.Fatalf("after an unresolved attempt: %+v", v)
 	}
-	if r := push(t, w.db, w.alice, outcome(2, now.Add(time.Hour), task.TaskID, syncproto.ResultReached, true))[0]; r.Status != syncproto.StatusApplied {
+	w.clock.Add(time.Hour)
+	if r := push(t, w.db, w.alice, outcome(2, w.clock.Now(), task.TaskID, syncproto.ResultReached, true))[0]; r.Status != syncproto.StatusApplied {
 		t.Fatalf("resolved outcome: %+v", r)
 	}
 	v = w.get(t, task.TaskID)

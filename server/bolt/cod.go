@@ -21,12 +21,18 @@ type codRecord struct {
 }
 
 // codReceipt records a receipt and, in the same transaction, its ledger
-// entry (collected at the op's recorded_at, in the courier's hands), any
+// entry (collected at the op's recorded_at, or when that lies after the
+// server received the op, at the time judgeTimes put in its place; in the
+// courier's hands), any
 // discrepancy, and the courier's new balance in their feed.
 func (a *applier) codReceipt(po *pendingOp, p *syncproto.CODReceipt) (string, []string, *syncproto.Error, error) {
 	b := a.tx.Bucket(bucketCOD)
 	if b.Get([]byte(p.ReceiptNo)) != nil {
 		return "", nil, syncproto.Errorf(syncproto.CodeDuplicateReceipt, "receipt_no already recorded"), nil
+	}
+	l := a.db.ledger(a.tx)
+	if !l.room(p.AmountCents) {
+		return "", nil, errLedgerOverflow.rejection(), nil
 	}
 	ref, _, err := nextRef(b, "cod")
 	if err != nil {
@@ -42,13 +48,12 @@ func (a *applier) codReceipt(po *pendingOp, p *syncproto.CODReceipt) (string, []
 		flags = []string{"cod_discrepancy"}
 	}
 	row := &ledgerRow{Kind: server.EntryReceipt, ReceiptNo: p.ReceiptNo, Waybill: p.Waybill, CourierID: a.courier,
-		AmountCents: p.AmountCents, Currency: p.Currency, Method: p.Method, CollectedAt: po.recordedAt,
+		AmountCents: p.AmountCents, Currency: p.Currency, Method: p.Method, CollectedAt: po.effective,
 		WrittenAt: a.now, OpID: po.op.OpID, Discrepancy: disc}
 	if pk != nil {
 		s, r := pk.Sender.contact(), pk.Recipient.contact()
 		row.Sender, row.Recipient = &s, &r
 	}
-	l := a.db.ledger(a.tx)
 	if err := l.insert(row, &custody{State: stCollected}); err != nil {
 		return "", nil, nil, err
 	}

@@ -13,8 +13,31 @@ import (
 // errClosed is returned for writes submitted after Close.
 var errClosed = errors.New("bolt: store is closed")
 
-// maxGroup bounds how many jobs share one transaction.
-const maxGroup = 512
+// Limits of the single writer. A group is one transaction and one fsync;
+// its size bounds the memory a commit holds (dirty pages, encoded values)
+// and how long every writer queued behind it waits: a writer waits for at
+// most the group in progress and its own. 256 ops of the heaviest kind
+// (COD receipts, ~10 puts each) commit in ~50 ms on an idle 2-core
+// machine; at 256 ops a group the disk's fsync rate (DEPS.md: 3,300+ a
+// second) allows far more ops than the CPU can decode.
+const (
+	// maxGroupJobs bounds the jobs of one group.
+	maxGroupJobs = 512
+	// maxGroupOps bounds the ops of one group: a push's part counts its
+	// ops, any other write counts 1. A single job larger than this still
+	// commits, alone.
+	maxGroupOps = 256
+	// maxGroupBytes bounds the payload bytes of one group.
+	maxGroupBytes = 4 << 20
+	// partOps is the size of the parts a push is committed in (see
+	// DB.Push): each part takes one turn of its lane, so another
+	// courier's op never waits behind a whole 500-op push.
+	partOps = 128
+	// laneOps bounds the ops one lane (one courier) may have queued or
+	// committing, four full pushes; a further write of that lane waits
+	// for its own to finish, and no other lane waits for it.
+	laneOps = 4 * 500
+)
 
 // A job is a write that runs inside a shared transaction. fn returns an
 // error only when the store fails; business outcomes travel in the job's
@@ -22,28 +45,57 @@ const maxGroup = 512
 // is rolled back and every job is run again in a transaction of its own, so
 // only the failing job fails.
 type job struct {
-	fn   func(*bbolt.Tx) error
-	done chan error
+	fn    func(*bbolt.Tx) error
+	done  chan error
+	ops   int
+	bytes int
 }
 
-// committer is the single writer: it takes everything queued and commits
-// it in one transaction, so concurrent writers share one fsync. There is no
-// timer: a group is whatever arrived while the previous commit ran.
-type committer struct {
-	db   *bbolt.DB
-	jobs chan *job
+// part is one job of a write made of several (writeAll).
+type part struct {
+	fn         func(*bbolt.Tx) error
+	ops, bytes int
+}
 
-	mu     sync.RWMutex
+// lane is the queue of one writer identity (a courier's pushes; "" for
+// every other write).
+type lane struct {
+	name    string
+	queue   []*job
+	pending int        // ops queued or committing
+	waiting int        // writers waiting for room
+	room    *sync.Cond // signalled when pending drops
+}
+
+// committer is the single writer: it commits queued jobs in groups, one
+// transaction each, so concurrent writers share one fsync. There is no
+// timer: a group is what queued while the previous commit ran, taken
+// round-robin one job per lane at a time, up to maxGroupJobs jobs,
+// maxGroupOps ops and maxGroupBytes bytes. A courier flooding the server
+// from many connections therefore fills at most laneDepth places of the
+// queue, and another courier's single op goes into the next group but one
+// at the latest.
+type committer struct {
+	db *bbolt.DB
+
+	mu     sync.Mutex
+	work   *sync.Cond // signalled when a lane gets a job or on stop
+	lanes  map[string]*lane
+	ring   []*lane // lanes with queued jobs, in round-robin order
 	closed bool
 	wg     sync.WaitGroup
 
 	// onCommit, when set (before the first write), observes each group
 	// commit: how many jobs shared it and how long it took, fsync included.
 	onCommit func(jobs int, took time.Duration)
+	// groupHook, when set, sees the ops of every group before it commits
+	// (tests).
+	groupHook func(ops []int)
 }
 
 func newCommitter(db *bbolt.DB) *committer {
-	c := &committer{db: db, jobs: make(chan *job, 4*maxGroup)}
+	c := &committer{db: db, lanes: map[string]*lane{}}
+	c.work = sync.NewCond(&c.mu)
 	c.wg.Add(1)
 	go c.loop()
 	return c
@@ -51,66 +103,155 @@ func newCommitter(db *bbolt.DB) *committer {
 
 // write runs fn in a group transaction and returns once it is committed.
 func (c *committer) write(fn func(*bbolt.Tx) error) error {
-	j := &job{fn: fn, done: make(chan error, 1)}
-	c.mu.RLock()
-	if c.closed {
-		c.mu.RUnlock()
-		return errClosed
+	return c.writeAs("", 1, 0, fn)
+}
+
+// writeAs runs fn, weighing ops and bytes, in lane name's turn.
+func (c *committer) writeAs(name string, ops, bytes int, fn func(*bbolt.Tx) error) error {
+	return c.writeAll(name, []part{{fn: fn, ops: ops, bytes: bytes}})[0]
+}
+
+// writeAll queues parts as consecutive jobs of lane name, each taking one
+// turn of the lane, and returns once every part is committed, with each
+// part's error. The lane "" (writes that are not a courier's push) has no
+// limit: its writers are few and bounded elsewhere.
+func (c *committer) writeAll(name string, parts []part) []error {
+	jobs := make([]*job, len(parts))
+	total := 0
+	for i, p := range parts {
+		jobs[i] = &job{fn: p.fn, done: make(chan error, 1), ops: max(p.ops, 1), bytes: p.bytes}
+		total += jobs[i].ops
 	}
-	c.jobs <- j
-	c.mu.RUnlock()
-	return <-j.done
+	errs := make([]error, len(parts))
+	c.mu.Lock()
+	l := c.lanes[name]
+	if l == nil {
+		l = &lane{name: name}
+		l.room = sync.NewCond(&c.mu)
+		c.lanes[name] = l
+	}
+	for name != "" && l.pending > 0 && l.pending+total > laneOps && !c.closed {
+		l.waiting++
+		l.room.Wait()
+		l.waiting--
+	}
+	if c.closed {
+		c.release(l)
+		c.mu.Unlock()
+		for i := range errs {
+			errs[i] = errClosed
+		}
+		return errs
+	}
+	l.pending += total
+	if len(l.queue) == 0 {
+		c.ring = append(c.ring, l)
+	}
+	l.queue = append(l.queue, jobs...)
+	c.work.Signal()
+	c.mu.Unlock()
+
+	for i, j := range jobs {
+		errs[i] = <-j.done
+	}
+	c.mu.Lock()
+	l.pending -= total
+	l.room.Broadcast()
+	c.release(l)
+	c.mu.Unlock()
+	return errs
+}
+
+// release forgets an idle lane. c.mu is held.
+func (c *committer) release(l *lane) {
+	if l.pending == 0 && l.waiting == 0 && len(l.queue) == 0 && c.lanes[l.name] == l {
+		delete(c.lanes, l.name)
+	}
+}
+
+// take forms the next group: one job from each lane in ring order, again
+// and again, until a limit is reached or nothing is queued. c.mu is held.
+func (c *committer) take(group []*job) []*job {
+	ops, bytes := 0, 0
+	for len(c.ring) > 0 && len(group) < maxGroupJobs {
+		l := c.ring[0]
+		j := l.queue[0]
+		if len(group) > 0 && (ops+j.ops > maxGroupOps || bytes+j.bytes > maxGroupBytes) {
+			break
+		}
+		group = append(group, j)
+		ops, bytes = ops+j.ops, bytes+j.bytes
+		l.queue[0] = nil
+		l.queue = l.queue[1:]
+		c.ring[0] = nil
+		c.ring = c.ring[1:]
+		if len(l.queue) > 0 {
+			c.ring = append(c.ring, l)
+		}
+	}
+	return group
 }
 
 func (c *committer) loop() {
 	defer c.wg.Done()
-	group := make([]*job, 0, maxGroup)
-	for j := range c.jobs {
-		group = append(group[:0], j)
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case j, ok := <-c.jobs:
-				if !ok {
-					break drain
-				}
-				group = append(group, j)
-			default:
-				break drain
-			}
+	group := make([]*job, 0, maxGroupJobs)
+	for {
+		c.mu.Lock()
+		for len(c.ring) == 0 && !c.closed {
+			c.work.Wait()
 		}
-		began := time.Now()
-		err := c.db.Update(func(tx *bbolt.Tx) error {
-			for _, j := range group {
-				if err := j.fn(tx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if c.onCommit != nil {
-			c.onCommit(len(group), time.Since(began))
+		if len(c.ring) == 0 { // closed and drained
+			c.mu.Unlock()
+			return
 		}
-		if err == nil || len(group) == 1 {
-			for _, j := range group {
-				j.done <- err
-			}
-			continue
+		group = c.take(group[:0])
+		c.mu.Unlock()
+		c.commit(group)
+		clear(group)
+	}
+}
+
+// commit runs a group in one transaction; when it fails, each job runs
+// alone so that only the failing job fails.
+func (c *committer) commit(group []*job) {
+	if c.groupHook != nil {
+		ops := make([]int, len(group))
+		for i, j := range group {
+			ops[i] = j.ops
 		}
-		// One job broke the group: run each alone so only it fails.
+		c.groupHook(ops)
+	}
+	began := time.Now()
+	err := c.db.Update(func(tx *bbolt.Tx) error {
 		for _, j := range group {
-			j.done <- c.db.Update(j.fn)
+			if err := j.fn(tx); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if c.onCommit != nil {
+		c.onCommit(len(group), time.Since(began))
+	}
+	if err == nil || len(group) == 1 {
+		for _, j := range group {
+			j.done <- err
+		}
+		return
+	}
+	for _, j := range group {
+		j.done <- c.db.Update(j.fn)
 	}
 }
 
 func (c *committer) running() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return !c.closed
 }
 
 // stop refuses new writes, commits what is queued and ends the loop.
+// Writers waiting for room in their lane are refused too.
 func (c *committer) stop() {
 	c.mu.Lock()
 	if c.closed {
@@ -118,7 +259,10 @@ func (c *committer) stop() {
 		return
 	}
 	c.closed = true
-	close(c.jobs)
+	c.work.Broadcast()
+	for _, l := range c.lanes {
+		l.room.Broadcast()
+	}
 	c.mu.Unlock()
 	c.wg.Wait()
 }
@@ -149,4 +293,15 @@ func decide[T any](d *DB, fn func(tx *bbolt.Tx) (T, error)) (T, error) {
 		return zero, err
 	}
 	return out, refusal
+}
+
+// queued returns how many jobs wait in the lanes.
+func (c *committer) queued() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, l := range c.ring {
+		n += len(l.queue)
+	}
+	return n
 }

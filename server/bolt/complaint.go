@@ -35,11 +35,11 @@ type complaintRecord struct {
 
 // complaint records a complaint op: the courier who recorded it is the
 // courier concerned, the channel is "courier", and the deadline runs from
-// the payload's received_at.
+// the payload's received_at (never later than the server received the op:
+// see judgeTimes).
 func (a *applier) complaint(po *pendingOp, p *syncproto.Complaint) (string, []string, *syncproto.Error, error) {
-	received, _ := syncproto.ParseOpTime(p.ReceivedAt) // validated
 	rec := &complaintRecord{recordMeta: a.meta(po, ""), Complaint: p, Customer: po.sealed[0], Text: po.text, Channel: server.ChannelCourier,
-		Received: received, CreatedBy: a.courier, CreatedAt: a.now}
+		Received: po.received, CreatedBy: a.courier, CreatedAt: a.now}
 	if err := a.db.storeComplaint(a.tx, rec); err != nil {
 		return "", nil, nil, err
 	}

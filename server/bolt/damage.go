@@ -60,7 +60,7 @@ func (d *DB) damageView(tx *bbolt.Tx, r *damageRecord) server.DamageReport {
 	states := blobStates(tx, r.Report.Photos)
 	v := server.DamageReport{ReportID: r.Ref, Waybill: r.Report.Waybill, CourierID: r.CourierID, Stage: r.Report.Stage,
 		Severity: r.Report.Severity, Description: d.maskedText(r.Text, r.Report.Description, sealedParty{}), RecordedAt: r.RecordedAt,
-		Photos: make([]server.PhotoState, len(states))}
+		RecordedAtCorrected: r.RecordedAtCorrected, Photos: make([]server.PhotoState, len(states))}
 	for i, s := range states {
 		v.Photos[i] = server.PhotoState{SHA256: r.Report.Photos[i], State: s}
 		if s == server.BlobPending {

@@ -99,7 +99,7 @@ func appendChange(tx *bbolt.Tx, courierID, typ string, data any) error {
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return err
+		return &unstorableError{err: err}
 	}
 	return feed.Put(u64(seq), encodeChange(typ, raw))
 }

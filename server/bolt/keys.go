@@ -61,7 +61,7 @@ func u64(v uint64) []byte {
 // timeKey encodes t so keys sort in time order, with seq to break ties.
 func timeKey(t time.Time, seq uint64) []byte {
 	b := make([]byte, 16)
-	binary.BigEndian.PutUint64(b, uint64(t.UnixNano())^(1<<63))
+	copy(b, tkey(t))
 	binary.BigEndian.PutUint64(b[8:], seq)
 	return b
 }

@@ -306,24 +306,45 @@ func (l *ledger) publishBalance(courier string, now time.Time) error {
 	return appendChange(l.tx, courier, server.ChangeCODBalance, &b)
 }
 
-// totalsOf turns per-state sums into the protocol's totals.
+// totalsOf turns per-state sums into the protocol's totals. Each state's
+// sum is part of the ledger's total, which add keeps inside int64, so these
+// sums cannot overflow; they saturate all the same rather than wrap.
 func totalsOf(a *ledgerAgg, states []byte) server.LedgerTotals {
 	var t server.LedgerTotals
 	for _, st := range states {
-		t.Count += a.count(st)
-		t.CollectedCents += a.sum(st)
+		t.Count = saturatingAdd(t.Count, a.count(st))
+		t.CollectedCents = saturatingAdd(t.CollectedCents, a.sum(st))
 		if st >= stHandedOver {
-			t.HandedOverCents += a.sum(st)
+			t.HandedOverCents = saturatingAdd(t.HandedOverCents, a.sum(st))
 		}
 		if st == stSettled {
-			t.SettledCents += a.sum(st)
+			t.SettledCents = saturatingAdd(t.SettledCents, a.sum(st))
 		}
 	}
-	t.InHandCents = t.CollectedCents - t.HandedOverCents
-	t.OutstandingCents = t.CollectedCents - t.SettledCents
-	t.AwaitingSettlementCents = t.HandedOverCents - t.SettledCents
+	t.InHandCents = saturatingAdd(t.CollectedCents, -t.HandedOverCents)
+	t.OutstandingCents = saturatingAdd(t.CollectedCents, -t.SettledCents)
+	t.AwaitingSettlementCents = saturatingAdd(t.HandedOverCents, -t.SettledCents)
 	return t
 }
+
+// room reports whether amount can join the ledger without taking its total
+// (every courier, every state) past int64; every partial sum (a courier, a
+// day, a state) is part of that total, so none can overflow either.
+// Writers ask before they write anything.
+func (l *ledger) room(amount int64) bool {
+	a := decodeAgg(l.tx.Bucket(bucketLedgerBalances).Get([]byte(scopeAll)))
+	total := amount
+	for _, st := range []byte{stCollected, stHandedOver, stSettled} {
+		var ok bool
+		if total, ok = checkedAdd(total, a.sum(st)); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// errLedgerFull refuses a correction the ledger's sums cannot hold.
+var errLedgerFull = syncproto.Errorf(syncproto.CodeUnprocessable, "corrected_amount_cents: the ledger's total would exceed what it can hold")
 
 // addDiscrepancy lists a discrepancy for good.
 func (l *ledger) addDiscrepancy(rec *server.CODDiscrepancyRecord) error {
@@ -341,7 +362,7 @@ func (l *ledger) view(r *ledgerRow, c *custody, now time.Time) server.LedgerEntr
 	due := l.due(r.CollectedAt)
 	e := server.LedgerEntry{EntryID: entryID(r.Seq), Kind: r.Kind, ReceiptNo: r.ReceiptNo, Waybill: r.Waybill,
 		CourierID: r.CourierID, AmountCents: r.AmountCents, Currency: r.Currency, Method: r.Method,
-		CollectedAt: r.CollectedAt.In(l.s.Location), Status: stateNames[c.State], DueBy: due, Discrepancy: r.Discrepancy,
+		CollectedAt: server.Encodable(r.CollectedAt.In(l.s.Location)), Status: stateNames[c.State], DueBy: due, Discrepancy: r.Discrepancy,
 		Sender: r.Sender, Recipient: r.Recipient, HandoverID: c.HandoverID, HandedOverAt: c.HandedOverAt,
 		SettlementID: c.SettlementID, SettledAt: c.SettledAt, Reason: r.Reason, RecordedBy: r.By}
 	if age := now.Sub(r.CollectedAt); age > 0 {

@@ -19,7 +19,7 @@ import (
 // row gives.
 func TestLedgerIndexesAgreeWithTheRows(t *testing.T) {
 	clock := newDSClock("2026-01-10T08:00:00+08:00")
-	db := openDB(t, bolt.Options{Clock: clock.Now})
+	db := openDB(t, bolt.Options{Clock: clock.Now, SkewLimit: futureHistory})
 	rng := rand.New(rand.NewPCG(7, 11))
 	couriers := []*dsDevice{newDSDevice(t, db, "c-one"), newDSDevice(t, db, "c-two"), newDSDevice(t, db, "c-three")}
 	first := clock.Now()

@@ -230,6 +230,11 @@ func (d *DB) Reverse(ctx context.Context, p server.Principal, r *server.Reversal
 		case c.State == stSettled:
 			return nil, server.Conflict("receipt " + r.ReceiptNo + ": already settled; a settled receipt cannot be reversed")
 		}
+		if r.CorrectedAmountCents != nil {
+			if !l.room(*r.CorrectedAmountCents) {
+				return nil, errLedgerFull // before anything is written: a refusal commits what was
+			}
+		}
 		mirror := func() *custody {
 			return &custody{State: c.State, HandoverID: c.HandoverID, HandedOverAt: c.HandedOverAt}
 		}

@@ -2,6 +2,8 @@ package bolt
 
 import (
 	"encoding/binary"
+	"errors"
+	"math"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -17,9 +19,41 @@ import (
 // counts).
 type ledgerAgg [6]int64
 
-func (a *ledgerAgg) add(st byte, count, sum int64) {
-	a[2*(st-1)] += count
-	a[2*(st-1)+1] += sum
+// add adds to state st's cells. Sums are checked: every amount is at most
+// syncproto.MaxCents (10^12), so 9.2 million of them fit in an int64; past
+// that, add refuses rather than wrap (a wrapped sum once showed a courier
+// a balance of 0 after a real receipt).
+func (a *ledgerAgg) add(st byte, count, sum int64) error {
+	c, ok1 := checkedAdd(a[2*(st-1)], count)
+	s, ok2 := checkedAdd(a[2*(st-1)+1], sum)
+	if !ok1 || !ok2 {
+		return errLedgerOverflow
+	}
+	a[2*(st-1)], a[2*(st-1)+1] = c, s
+	return nil
+}
+
+// errLedgerOverflow refuses a write that would take a ledger sum past
+// int64. It is an unstorableError: a push rejects the op that caused it
+// (validation_failed) and applies its neighbours.
+var errLedgerOverflow = &unstorableError{err: errors.New("ledger sum would overflow"), field: "amount_cents",
+	rule: "the ledger's total would exceed what it can hold"}
+
+// checkedAdd returns a+b and whether it did not overflow.
+func checkedAdd(a, b int64) (int64, bool) {
+	s := a + b
+	return s, (s > a) == (b > 0)
+}
+
+// saturatingAdd returns a+b, or the int64 bound it would pass.
+func saturatingAdd(a, b int64) int64 {
+	if s, ok := checkedAdd(a, b); ok {
+		return s
+	}
+	if b > 0 {
+		return math.MaxInt64
+	}
+	return math.MinInt64
 }
 
 func (a *ledgerAgg) count(st byte) int64 { return a[2*(st-1)] }
@@ -44,7 +78,9 @@ func (a *ledgerAgg) encode() []byte {
 
 func bumpAgg(b *bbolt.Bucket, key []byte, st byte, count, sum int64) error {
 	a := decodeAgg(b.Get(key))
-	a.add(st, count, sum)
+	if err := a.add(st, count, sum); err != nil {
+		return err
+	}
 	return b.Put(key, a.encode())
 }
 
@@ -54,7 +90,11 @@ func bumpPair(b *bbolt.Bucket, key []byte, count, sum int64) error {
 	if v := b.Get(key); len(v) == 16 {
 		c, s = int64(binary.BigEndian.Uint64(v)), int64(binary.BigEndian.Uint64(v[8:]))
 	}
-	c, s = c+count, s+sum
+	c, ok1 := checkedAdd(c, count)
+	s, ok2 := checkedAdd(s, sum)
+	if !ok1 || !ok2 {
+		return errLedgerOverflow
+	}
 	if c == 0 && s == 0 {
 		return b.Delete(key)
 	}
@@ -71,10 +111,26 @@ func decodePair(v []byte) (count, sum int64) {
 	return int64(binary.BigEndian.Uint64(v)), int64(binary.BigEndian.Uint64(v[8:]))
 }
 
-// tkey encodes t in 8 bytes that sort in time order.
+// The instants an int64 of Unix nanoseconds can hold (years 1677–2262).
+var (
+	tkeyMin = time.Unix(0, math.MinInt64)
+	tkeyMax = time.Unix(0, math.MaxInt64)
+)
+
+// tkey encodes t in 8 bytes that sort in time order. Times outside what
+// Unix nanoseconds hold saturate (UnixNano itself would wrap): device times
+// are bounded to 2000–2200 now, but a query or an old record may lie
+// beyond.
 func tkey(t time.Time) []byte {
+	n := t.UnixNano()
+	switch {
+	case t.Before(tkeyMin):
+		n = math.MinInt64
+	case t.After(tkeyMax):
+		n = math.MaxInt64
+	}
 	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, uint64(t.UnixNano())^(1<<63))
+	binary.BigEndian.PutUint64(b, uint64(n)^(1<<63))
 	return b
 }
 

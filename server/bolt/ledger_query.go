@@ -107,7 +107,9 @@ func (l *ledger) totals(scope string, states []byte, from, to time.Time, overdue
 		if !partial {
 			day := decodeAgg(v)
 			for _, st := range states {
-				a.add(st, day.count(st), day.sum(st))
+				if err := a.add(st, day.count(st), day.sum(st)); err != nil {
+					return a, err
+				}
 			}
 			continue
 		}
@@ -123,7 +125,9 @@ func (l *ledger) totals(scope string, states []byte, from, to time.Time, overdue
 				if flags&flagVoid != 0 {
 					count = 0
 				}
-				a.add(st, count, amount)
+				if err := a.add(st, count, amount); err != nil {
+					return a, err
+				}
 			}
 		}
 	}

@@ -276,6 +276,12 @@ func TestLedgerFollowsCustodyAndTotalsAlwaysBalance(t *testing.T) {
 
 func i64p(v int64) *int64 { return &v }
 
+// futureHistory is the skew limit of fixtures that record a history ahead
+// of the store's clock and then move the clock through it: the limit is
+// also how far into the future a device time may lie (push_bounds_test.go
+// tests that bound).
+const futureHistory = 400 * 24 * time.Hour
+
 func TestDiscrepanciesAreListedNeverDropped(t *testing.T) {
 	clock := newDSClock("2026-05-02T09:00:00+08:00")
 	db := openDB(t, bolt.Options{Clock: clock.Now})
@@ -424,7 +430,7 @@ func TestRetentionGuardKeepsLedgerRowsForAYear(t *testing.T) {
 
 func TestOverdueReceiptsAcrossAMonthEndInShanghai(t *testing.T) {
 	clock := newDSClock("2026-01-31T10:00:00+08:00")
-	db := openDB(t, bolt.Options{Clock: clock.Now})
+	db := openDB(t, bolt.Options{Clock: clock.Now, SkewLimit: futureHistory})
 	a := newDSDevice(t, db, "zhou")
 	for _, r := range []struct{ no, at string }{
 		{"J31", "2026-01-31T23:30:00+08:00"},

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -26,6 +27,7 @@ type opRecord struct {
 	Ref        string           `json:"ref,omitempty"`
 	Flags      []string         `json:"flags,omitempty"`
 	RecordedAt string           `json:"recorded_at"`
+	Corrected  *time.Time       `json:"recorded_at_corrected,omitempty"`
 	ReceivedAt time.Time        `json:"received_at"`
 	CourierID  string           `json:"courier_id"`
 	DeviceID   string           `json:"device_id"`
@@ -44,6 +46,9 @@ type pendingOp struct {
 	payload    any // typed payload, nil when verr is set
 	verr       *syncproto.Error
 	recordedAt time.Time
+	corrected  *time.Time      // recordedAt corrected by the measured skew
+	effective  time.Time       // recordedAt, or when implausible the time deadlines run from
+	received   time.Time       // a complaint's received_at as deadlines use it
 	raw        json.RawMessage // compact payload bytes
 	flags      []string
 	sealed     []sealedParty // personal data of the payload, sealed
@@ -51,34 +56,94 @@ type pendingOp struct {
 	pre        []byte        // the stored record, encoded with an empty ref (see withRef)
 }
 
-// Push implements server.SyncService.
+// Push implements server.SyncService. The ops are decoded, validated and
+// encoded first, outside the write transaction; then they commit in parts
+// of at most partOps ops, each a job of the courier's lane of the single
+// writer (see committer), so a 500-op push from one courier takes turns
+// with other couriers' pushes instead of holding them up. The answer waits
+// for every part: nothing is acknowledged before it is on disk. A part
+// whose record cannot be stored (a value the encoder refuses, a ledger sum
+// that would overflow) fails alone: its ops are then committed one by one
+// and only the guilty op is rejected, so one bad op never makes a push fail
+// forever.
 func (d *DB) Push(ctx context.Context, p server.Principal, req *syncproto.PushRequest) (*syncproto.PushResponse, error) {
 	now := d.now()
+	clock := server.MeasureClock(now, req.SentAt, d.opts.SkewLimit)
 	pending := make([]pendingOp, len(req.Ops))
 	for i := range req.Ops {
-		if err := d.prepare(&pending[i], &req.Ops[i], p.UserID, req.DeviceID, now); err != nil {
+		if err := d.prepare(&pending[i], &req.Ops[i], p.UserID, req.DeviceID, clock); err != nil {
 			return nil, err
 		}
 	}
+	a := applier{db: d, courier: p.UserID, device: req.DeviceID, now: now}
 	results := make([]syncproto.PushResult, len(pending))
-	err := d.cm.write(func(tx *bbolt.Tx) error {
-		a := applier{tx: tx, db: d, courier: p.UserID, device: req.DeviceID, now: now}
-		for i := range pending {
-			r, err := a.apply(&pending[i])
-			if err != nil {
-				return err
-			}
-			results[i] = r
+	var parts []part
+	for lo := 0; lo < len(pending); lo += partOps {
+		ops, res := pending[lo:min(lo+partOps, len(pending))], results[lo:min(lo+partOps, len(pending))]
+		parts = append(parts, part{fn: a.applyAll(ops, res), ops: len(ops), bytes: rawSize(ops)})
+	}
+	for i, err := range d.cm.writeAll(p.UserID, parts) {
+		var ue *unstorableError
+		if errors.As(err, &ue) {
+			lo := i * partOps
+			err = d.commitEach(a, pending[lo:min(lo+partOps, len(pending))], results[lo:])
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
 	}
 	return &syncproto.PushResponse{Results: results, ServerTime: now}, nil
 }
 
-func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, now time.Time) error {
+// applyAll returns a job applying ops in order, their results into res.
+// Each run gets its own applier: a job may run twice (see committer).
+func (a applier) applyAll(ops []pendingOp, res []syncproto.PushResult) func(*bbolt.Tx) error {
+	return func(tx *bbolt.Tx) error {
+		a.tx = tx
+		for i := range ops {
+			r, err := a.apply(&ops[i])
+			if err != nil {
+				return err
+			}
+			res[i] = r
+		}
+		return nil
+	}
+}
+
+func rawSize(ops []pendingOp) int {
+	n := 0
+	for i := range ops {
+		n += len(ops[i].raw)
+	}
+	return n
+}
+
+// commitEach applies ops one job each, in order, their results into res;
+// an op whose record cannot be stored is rejected (validation_failed with
+// the reason) and its rejection stored, so a resend gets the same answer.
+func (d *DB) commitEach(a applier, ops []pendingOp, res []syncproto.PushResult) error {
+	for i := range ops {
+		one := ops[i : i+1]
+		err := d.cm.writeAs(a.courier, 1, len(ops[i].raw), a.applyAll(one, res[i:i+1]))
+		var ue *unstorableError
+		if errors.As(err, &ue) {
+			ops[i].reject(ue.rejection())
+			err = d.cm.writeAs(a.courier, 1, len(ops[i].raw), a.applyAll(one, res[i:i+1]))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reject turns a prepared op into a rejected one.
+func (po *pendingOp) reject(e *syncproto.Error) {
+	po.verr, po.payload, po.pre, po.sealed = e, nil, nil, nil
+}
+
+func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, clock server.DeviceClock) error {
 	po.op = op
 	u, _ := syncproto.ParseUUID(op.OpID) // ValidatePush checked the form
 	po.key = u[:]
@@ -88,6 +153,55 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, no
 	} else {
 		po.raw = op.Payload
 	}
+	po.fp = fingerprint(device, op, po.raw)
+	po.payload, po.verr = syncproto.ValidateOp(op)
+	if po.verr != nil {
+		return nil
+	}
+	po.recordedAt, _ = syncproto.ParseOpTime(op.RecordedAt)
+	if c, ok := clock.Corrected(po.recordedAt); ok {
+		po.corrected = &c
+	}
+	if clock.Flagged() {
+		po.flags = append(po.flags, server.FlagClockSkew)
+	}
+	if e := d.judgeTimes(po, clock); e != nil {
+		po.reject(e)
+		return nil
+	}
+	if err := d.sealPayload(po); err != nil {
+		return err
+	}
+	if err := d.preencode(po, courier, device, clock.Received); err != nil {
+		var ue *unstorableError
+		if !errors.As(err, &ue) {
+			return err
+		}
+		po.reject(ue.rejection())
+	}
+	return nil
+}
+
+// judgeTimes refuses device times too far in the future (by the server's
+// clock, corrected by the measured skew) and sets the times deadlines and
+// retention run from.
+func (d *DB) judgeTimes(po *pendingOp, clock server.DeviceClock) *syncproto.Error {
+	if e := clock.CheckNotFuture("recorded_at", po.recordedAt); e != nil {
+		return e
+	}
+	po.effective = clock.Effective(po.recordedAt)
+	if c, ok := po.payload.(*syncproto.Complaint); ok {
+		received, _ := syncproto.ParseOpTime(c.ReceivedAt) // validated
+		if e := clock.CheckNotFuture("received_at", received); e != nil {
+			return e
+		}
+		po.received = clock.Effective(received)
+	}
+	return nil
+}
+
+// fingerprint identifies an op's content: a resend has the same one.
+func fingerprint(device string, op *syncproto.Op, raw []byte) []byte {
 	h := sha256.New()
 	var seq [8]byte
 	binary.BigEndian.PutUint64(seq[:], uint64(op.Seq))
@@ -96,27 +210,16 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, no
 	h.Write([]byte(op.Kind))
 	h.Write([]byte{0})
 	h.Write(seq[:])
-	h.Write(po.raw)
-	po.fp = h.Sum(nil)
-	po.payload, po.verr = syncproto.ValidateOp(op)
-	if po.verr != nil {
-		return nil
-	}
-	if err := d.sealPayload(po); err != nil {
-		return err
-	}
-	po.recordedAt, _ = syncproto.ParseOpTime(op.RecordedAt)
-	if skew := now.Sub(po.recordedAt); skew > d.opts.SkewLimit || -skew > d.opts.SkewLimit {
-		po.flags = append(po.flags, "clock_skew")
-	}
-	return d.preencode(po, courier, device, now)
+	h.Write(raw)
+	return h.Sum(nil)
 }
 
 // preencode encodes, before the write transaction, the records whose
 // content does not depend on what the transaction finds (all but their
 // ref): the single writer then only splices the ref in.
 func (d *DB) preencode(po *pendingOp, courier, device string, now time.Time) error {
-	m := recordMeta{OpID: po.op.OpID, CourierID: courier, DeviceID: device, RecordedAt: po.recordedAt, ReceivedAt: now, Flags: po.flags}
+	m := recordMeta{OpID: po.op.OpID, CourierID: courier, DeviceID: device, RecordedAt: po.recordedAt,
+		RecordedAtCorrected: po.corrected, ReceivedAt: now, Flags: po.flags}
 	var v any
 	switch p := po.payload.(type) {
 	case *syncproto.Pickup:
@@ -126,7 +229,7 @@ func (d *DB) preencode(po *pendingOp, courier, device string, now time.Time) err
 	}
 	pre, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return &unstorableError{err: err}
 	}
 	if bytes.HasPrefix(pre, emptyRef) {
 		po.pre = pre
@@ -176,7 +279,7 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 	}
 	rec := opRecord{
 		FP: po.fp, OpID: po.op.OpID, Seq: po.op.Seq, Kind: po.op.Kind,
-		RecordedAt: po.op.RecordedAt, ReceivedAt: a.now, CourierID: a.courier, DeviceID: a.device,
+		RecordedAt: po.op.RecordedAt, Corrected: po.corrected, ReceivedAt: a.now, CourierID: a.courier, DeviceID: a.device,
 		Status: syncproto.StatusApplied, Flags: po.flags,
 	}
 	rejection := po.verr
@@ -193,7 +296,7 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 	}
 	v, err := json.Marshal(&rec)
 	if err != nil {
-		return syncproto.PushResult{}, err
+		return syncproto.PushResult{}, &unstorableError{err: err}
 	}
 	if err := ops.Put(po.key, v); err != nil {
 		return syncproto.PushResult{}, err

@@ -2,4 +2,4 @@ package bolt
 
 // QueuedWrites returns how many writes wait for the single writer: a
 // queue depth for the operator's metrics.
-func (d *DB) QueuedWrites() int { return len(d.cm.jobs) }
+func (d *DB) QueuedWrites() int { return d.cm.queued() }

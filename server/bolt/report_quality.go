@@ -159,10 +159,10 @@ func (d *DB) complaintsPastDue(tx *bbolt.Tx, q *qualityTally) {
 func (d *DB) codPastDue(tx *bbolt.Tx, q *qualityTally) error {
 	count := func(courier string, n, cents int64) {
 		q.total.CODPastDueCount += n
-		q.total.CODPastDueCents += cents
+		q.total.CODPastDueCents = saturatingAdd(q.total.CODPastDueCents, cents)
 		f := q.courier(courier)
 		f.CODPastDueCount += n
-		f.CODPastDueCents += cents
+		f.CODPastDueCents = saturatingAdd(f.CODPastDueCents, cents)
 	}
 	last := q.month - uint32(d.opts.Settings.CODDueMonths) // collected in or before: due by the month's end
 	if q.current {

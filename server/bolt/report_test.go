@@ -17,7 +17,7 @@ import (
 func reportFixture(t *testing.T) (*bolt.DB, *dsClock, *dsDevice, *dsDevice) {
 	t.Helper()
 	clock := newDSClock("2026-01-01T08:00:00+08:00")
-	db := openDB(t, bolt.Options{Clock: clock.Now})
+	db := openDB(t, bolt.Options{Clock: clock.Now, SkewLimit: futureHistory})
 	a, b := newDSDevice(t, db, "courier-a"), newDSDevice(t, db, "courier-b")
 	set := func(s string) { clock.Set(dsTime(s)) }
 	tm := dsTime

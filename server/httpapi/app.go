@@ -51,11 +51,15 @@ type Config struct {
 	// LoginPerIPPerMinute caps login and refresh attempts from one
 	// address; 0 means 600 (a station's handhelds share one address).
 	LoginPerIPPerMinute int
+	// PushesPerCourier caps the pushes one courier has in flight (more →
+	// 429 with Retry-After); 0 means server.DefaultPushesPerCourier.
+	PushesPerCourier int
 }
 
 type handler struct {
 	Config
 	auth *server.Auth
+	gate *server.PushGate
 }
 
 // New returns the fiber app with every route of the API.
@@ -66,7 +70,7 @@ func New(cfg Config) *fiber.App {
 	if cfg.LoginPerIPPerMinute == 0 {
 		cfg.LoginPerIPPerMinute = 600
 	}
-	h := &handler{Config: cfg, auth: cfg.Auth}
+	h := &handler{Config: cfg, auth: cfg.Auth, gate: server.NewPushGate(cfg.PushesPerCourier)}
 	app := fiber.New(fiber.Config{
 		AppName:                      "courierd",
 		BodyLimit:                    syncproto.MaxPushBytes,

@@ -128,12 +128,12 @@ func TestPushRejectsAnOpThatClashesWithStoredState(t *testing.T) {
 		rejected(t, zhao.pushOK(t, makeOp("vehicle_log", 1000, t0.Add(-time.Hour), vehicleLog("SH-V1", 1200)))[0], syncproto.CodeOdometerRegression)
 	})
 	t.Run("a later reading lower than an earlier one is an odometer_regression", func(t *testing.T) {
-		rejected(t, zhao.pushOK(t, makeOp("vehicle_log", 1001, t0.Add(time.Hour), vehicleLog("SH-V1", 999)))[0], syncproto.CodeOdometerRegression)
+		rejected(t, zhao.pushOK(t, makeOp("vehicle_log", 1001, t0.Add(5*time.Minute), vehicleLog("SH-V1", 999)))[0], syncproto.CodeOdometerRegression)
 	})
 	t.Run("readings that fit between others in recorded_at order are applied", func(t *testing.T) {
 		applied(t, zhao.pushOK(t, makeOp("vehicle_log", 1002, t0.Add(-time.Hour), vehicleLog("SH-V1", 900)))[0])
 		applied(t, zhao.pushOK(t, makeOp("vehicle_log", 1003, t0.Add(-30*time.Minute), vehicleLog("SH-V1", 950)))[0])
-		applied(t, wang.pushOK(t, makeOp("vehicle_log", 1004, t0.Add(time.Hour), vehicleLog("SH-V1", 1000)))[0])
+		applied(t, wang.pushOK(t, makeOp("vehicle_log", 1004, t0.Add(5*time.Minute), vehicleLog("SH-V1", 1000)))[0])
 	})
 	t.Run("the regression rule is per vehicle", func(t *testing.T) {
 		applied(t, zhao.pushOK(t, makeOp("vehicle_log", 1005, t0.Add(-time.Hour), vehicleLog("SH-V2", 5)))[0])
@@ -161,8 +161,6 @@ func TestPushAppliesAndFlagsWhatItMustNotReject(t *testing.T) {
 		op   syncproto.Op
 		flag string
 	}{
-		{"a device clock an hour fast is flagged clock_skew", makeOp("complaint", 500, h.clock.Now().Add(time.Hour), complaint(h.clock.Now())), "clock_skew"},
-		{"a device clock an hour slow is flagged clock_skew", makeOp("complaint", 501, h.clock.Now().Add(-time.Hour), complaint(h.clock.Now())), "clock_skew"},
 		{"a COD amount that differs from the pickup's is flagged", c.op("cod_receipt", codReceipt(wb, "R-1", 20000)), "cod_discrepancy"},
 		{"an outcome for a task cancelled while offline is flagged for review", c.op("callback_outcome", callbackOutcome("cb-cancelled")), "review_needed"},
 		{"a log for an unregistered vehicle registers it and is flagged", c.op("vehicle_log", vehicleLog("NEW-V9", 10)), "vehicle_unregistered"},

@@ -9,7 +9,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// push admits the courier's push through the gate before reading its body
+// (see server.PushGate), then decodes and applies it.
 func (h *handler) push(c *fiber.Ctx) error {
+	p := principal(c)
+	leave, err := h.gate.Enter(p.UserID)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var req syncproto.PushRequest
 	if err := decode(c, &req); err != nil {
 		return err
@@ -17,7 +25,6 @@ func (h *handler) push(c *fiber.Ctx) error {
 	if len(req.Ops) > syncproto.MaxOpsPerPush {
 		return syncproto.Errorf(syncproto.CodePayloadTooLarge, "at most %d ops per push", syncproto.MaxOpsPerPush)
 	}
-	p := principal(c)
 	if req.DeviceID != p.DeviceID {
 		return syncproto.Errorf(syncproto.CodeForbidden, "device_id does not match the token's device")
 	}

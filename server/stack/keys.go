@@ -25,7 +25,8 @@ func openStore(cfg Config, m *metrics.Metrics) (*bolt.DB, error) {
 	case err != nil:
 		return nil, fmt.Errorf("PII key file: %w", err)
 	}
-	db, err := bolt.Open(path, bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings, OnCommit: m.Commit})
+	db, err := bolt.Open(path, bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings, OnCommit: m.Commit,
+		SkewLimit: cfg.SkewLimit})
 	switch {
 	case errors.Is(err, bolt.ErrPIIKeys) && fresh:
 		return nil, fmt.Errorf("the PII key file %s does not exist, but the store %s holds personal data sealed with keys (%w); "+

@@ -60,6 +60,13 @@ type Config struct {
 	FCMEndpoint    string
 	// Settings are the business rules; zero means server.DefaultSettings().
 	Settings server.Settings
+	// SkewLimit is how far a device clock may be off before its ops are
+	// flagged clock_skew, and how far into the future a device time may
+	// lie; 0 means server.DefaultSkewLimit (10 minutes).
+	SkewLimit time.Duration
+	// PushesPerCourier caps the pushes one courier has in flight; 0 means
+	// server.DefaultPushesPerCourier.
+	PushesPerCourier int
 }
 
 // Stack is a running server's parts.
@@ -155,6 +162,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
 		Ready: func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 		Metrics: m.Handler(), ObserveRequest: m.Request,
+		PushesPerCourier: cfg.PushesPerCourier,
 	})
 	m.Gauge("courierd_store_write_queue", "Writes waiting for the store's single writer.", func() float64 { return float64(db.QueuedWrites()) })
 	m.Gauge("courierd_photo_queue", "Photos queued or being processed by the image pipeline.", func() float64 { return float64(pool.Pending()) })
