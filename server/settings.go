@@ -33,6 +33,11 @@ type Settings struct {
 	// CallbackDue is the default due time of a callback task that names
 	// none.
 	CallbackDue time.Duration
+	// Claims is the claim rule set (caps, multiples, windows, deadlines).
+	Claims ClaimRules
+	// InspectionItems is how many items per courier a monthly inspection
+	// samples.
+	InspectionItems int
 }
 
 // DefaultSettings returns the defaults of DOMAIN.md, in Asia/Shanghai.
@@ -53,5 +58,7 @@ func DefaultSettings() Settings {
 		RevealTTL:          10 * time.Minute,
 		RevealsPerHour:     30,
 		CallbackDue:        24 * time.Hour,
+		Claims:             DefaultClaimRules(),
+		InspectionItems:    5,
 	}
 }
