@@ -19,7 +19,7 @@ type memClaims struct {
 }
 
 func (m *memClaims) PickupFacts(w string) (*ClaimFacts, error) { return m.pickups[w], nil }
-func (m *memClaims) ComplaintExists(id string) (bool, error)  { return id == "cp-1", nil }
+func (m *memClaims) ComplaintExists(id string) (bool, error)   { return id == "cp-1", nil }
 func (m *memClaims) Claim(id string) (*Claim, error) {
 	if c, ok := m.claims[id]; ok {
 		cp := *c
@@ -34,7 +34,7 @@ func (m *memClaims) InsertClaim(c *Claim) error {
 	return nil
 }
 func (m *memClaims) UpdateClaim(_, c *Claim) error { cp := *c; m.claims[c.ClaimID] = &cp; return nil }
-func (m *memClaims) Audit(e AuditEvent) error       { m.events = append(m.events, e); return nil }
+func (m *memClaims) Audit(e AuditEvent) error      { m.events = append(m.events, e); return nil }
 
 func codeOf(err error) syncproto.Code {
 	var pe *syncproto.Error

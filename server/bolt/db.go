@@ -71,6 +71,12 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Settings.Location == nil {
 		opts.Settings = server.DefaultSettings()
 	}
+	if opts.Settings.Claims.Version == "" {
+		opts.Settings.Claims = server.DefaultClaimRules()
+	}
+	if opts.Settings.InspectionItems <= 0 {
+		opts.Settings.InspectionItems = server.DefaultSettings().InspectionItems
+	}
 	if opts.PII == nil {
 		opts.PII = crypt.Ephemeral()
 	}

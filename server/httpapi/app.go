@@ -31,6 +31,7 @@ type Config struct {
 	Ledger     server.LedgerService
 	Vehicles   server.VehicleService
 	Reports    server.ReportService
+	Claims     server.ClaimService
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
@@ -41,6 +42,9 @@ type Config struct {
 	// LoginPerIPPerMinute caps login and refresh attempts from one
 	// address; 0 means 600 (a station's handhelds share one address).
 	LoginPerIPPerMinute int
+
+	// Inspections runs the monthly service-quality inspections.
+	Inspections server.InspectionService
 }
 
 type handler struct {
@@ -103,6 +107,8 @@ func New(cfg Config) *fiber.App {
 	h.codRoutes(v1)
 	h.vehicleRoutes(v1)
 	h.reportRoutes(v1)
+	h.claimRoutes(v1)
+	h.inspectionRoutes(v1)
 	if cfg.Events != nil {
 		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
 	}

@@ -1,0 +1,3 @@
+package bolt
+
+var inspectionBuckets = [][]byte{}
