@@ -74,9 +74,11 @@ func (d *DB) countClaims(tx *bbolt.Tx, q *qualityTally) error {
 	})
 }
 
-// countInspections counts the month's inspection (done once completed;
-// items checked and failed) and every corrective action open or overdue
-// at as_of. It reports whether the month has a completed inspection.
+// countInspections counts the month's inspection as it stands (a month is
+// inspected after it ends: done once completed; items checked and failed)
+// and every corrective action open or overdue at as_of, like the other
+// past-due figures. It reports whether the month has a completed
+// inspection.
 func (d *DB) countInspections(tx *bbolt.Tx, q *qualityTally, month string) (bool, error) {
 	done := false
 	if v := tx.Bucket(bucketInspections).Get([]byte(month)); v != nil {
@@ -84,7 +86,7 @@ func (d *DB) countInspections(tx *bbolt.Tx, q *qualityTally, month string) (bool
 		if err := json.Unmarshal(v, &in); err != nil {
 			return false, err
 		}
-		done = in.Status == server.InspectionCompleted && in.CompletedAt != nil && !in.CompletedAt.After(q.asOf)
+		done = in.Status == server.InspectionCompleted
 		if done {
 			q.total.InspectionsDone++
 			for _, id := range in.Couriers {
@@ -92,7 +94,7 @@ func (d *DB) countInspections(tx *bbolt.Tx, q *qualityTally, month string) (bool
 			}
 		}
 		for _, it := range in.Items {
-			if it.Result == server.ItemPending || it.MarkedAt == nil || it.MarkedAt.After(q.asOf) {
+			if it.Result == server.ItemPending {
 				continue
 			}
 			f := q.courier(it.CourierID)
