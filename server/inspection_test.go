@@ -23,7 +23,7 @@ func TestTheSampleIsReproducibleAndCoversEveryCourier(t *testing.T) {
 		cands = append(cands, SampleCandidate{CourierID: fmt.Sprintf("u%d", i%4), Kind: "pickup", Ref: fmt.Sprintf("pk-%d", i), Primary: true})
 	}
 	cands = append(cands, SampleCandidate{CourierID: "u9", Kind: "vehicle_log", Ref: "op-1"}) // active through a vehicle log only
-	cands = append(cands, SampleCandidate{CourierID: "u0", Kind: "complaint", Ref: "cp-1"})  // u0 has primaries: not drawn
+	cands = append(cands, SampleCandidate{CourierID: "u0", Kind: "complaint", Ref: "cp-1"})   // u0 has primaries: not drawn
 	seed := []byte("0123456789abcdef0123456789abcdef")
 	first := sampleOf(seed, cands)
 	shuffled := append([]SampleCandidate(nil), cands...)
