@@ -183,8 +183,8 @@ func (p *Pickup) validate() *Error {
 		return invalid("insured_value_cents", "must not be negative")
 	case p.CODAmountCents == nil || *p.CODAmountCents < 0:
 		return invalid("cod_amount_cents", "required, at least 0")
-	case p.FreightCents != nil && *p.FreightCents < 0:
-		return invalid("freight_cents", "must not be negative")
+	case p.FreightCents != nil && (*p.FreightCents < 0 || *p.FreightCents > 1_000_000_000_000):
+		return invalid("freight_cents", "0..10^12 when given")
 	case !p.Inspected:
 		return Errorf(CodeInspectionRequired, "inspected: the parcel must be opened and checked at intake")
 	}
