@@ -39,7 +39,9 @@ type ClaimTx interface {
 // FileClaim decides a new claim: the waybill's pickup must exist (else
 // unprocessable, naming the waybill field), the claim must be filed within
 // the window after the pickup's recorded_at (else claim_window_closed),
-// and the recommendation is made from a snapshot of the pickup.
+// and the recommendation is made from a snapshot of the pickup. A filed_at
+// before the pickup's recorded_at is accepted: recorded_at is the device's
+// clock, which may run ahead (skew is flagged, never corrected).
 func FileClaim(tx ClaimTx, p Principal, r *NewClaim, rules ClaimRules, now time.Time, skew time.Duration) (*Claim, error) {
 	filed, err := r.Check(rules, now, skew)
 	if err != nil {
@@ -51,9 +53,6 @@ func FileClaim(tx ClaimTx, p Principal, r *NewClaim, rules ClaimRules, now time.
 	}
 	if facts == nil {
 		return nil, syncproto.Errorf(syncproto.CodeUnprocessable, "waybill: no pickup is recorded for this waybill")
-	}
-	if filed.Before(facts.RecordedAt) {
-		return nil, syncproto.Errorf(syncproto.CodeUnprocessable, "filed_at: before the pickup was recorded")
 	}
 	if filed.After(facts.RecordedAt.Add(rules.Window())) {
 		return nil, syncproto.Errorf(syncproto.CodeClaimWindowClosed,

@@ -132,7 +132,6 @@ func TestFilingAClaimIsRefused(t *testing.T) {
 		{"after the claim window", "WB-000001", nil, syncproto.CodeClaimWindowClosed},
 		{"for a waybill never picked up", "WB-999999", nil, syncproto.CodeUnprocessable},
 		{"naming an unknown complaint", "WB-000002", func(r *NewClaim) { r.ComplaintID = "cp-9" }, syncproto.CodeUnprocessable},
-		{"before the pickup", "WB-000002", func(r *NewClaim) { r.FiledAt = t0.Add(-time.Hour).Format(time.RFC3339) }, syncproto.CodeUnprocessable},
 		{"in the future", "WB-000002", func(r *NewClaim) { r.FiledAt = t0.Add(time.Hour).Format(time.RFC3339) }, syncproto.CodeInvalidRequest},
 		{"above 10^12", "WB-000002", func(r *NewClaim) { r.ClaimedCents = cents(1_000_000_000_001) }, syncproto.CodeInvalidRequest},
 		{"with an unknown exemption", "WB-000002", func(r *NewClaim) { r.Exemption = "act_of_god" }, syncproto.CodeInvalidRequest},
