@@ -127,3 +127,45 @@ func TestClaimFiguresOfTheQualityReport(t *testing.T) {
 		t.Fatalf("March by courier: %+v", mar.ByCourier)
 	}
 }
+
+// Two supervisors paying one claim at once: one payout, one 409.
+func TestTwoPayoutsAtOnceOneWins(t *testing.T) {
+	clock := newDSClock("2026-03-02T09:00:00+08:00")
+	db := openDB(t, bolt.Options{Clock: clock.Now})
+	a := newDSDevice(t, db, "courier-a")
+	a.push("pickup", dsTime("2026-03-01T10:00:00+08:00"), pickup("WB-CL-009"))
+	c, err := db.FileClaim(bg, dsDispatcher, &server.NewClaim{Waybill: "WB-CL-009", Type: server.ClaimLoss, ClaimedCents: i64(700), FiledAt: "2026-03-02T09:00:00+08:00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AcknowledgeClaim(bg, dsDispatcher, c.ClaimID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DecideClaim(bg, dsSupervisor, c.ClaimID, &server.ClaimDecide{AcceptRecommendation: true}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			_, err := db.PayClaim(bg, dsSupervisor, c.ClaimID, &server.ClaimPay{AmountCents: i64(700), Reference: "B"})
+			errs <- err
+		}()
+	}
+	ok, conflicts := 0, 0
+	for i := 0; i < 2; i++ {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		default:
+			dsWantCode(t, err, syncproto.CodeConflict)
+			conflicts++
+		}
+	}
+	if ok != 1 || conflicts != 1 {
+		t.Fatalf("%d paid, %d refused", ok, conflicts)
+	}
+	ev, err := db.ListEvents(bg, server.EventFilter{Action: server.ActionClaimPayout, Limit: 10})
+	if err != nil || len(ev.Events) != 1 {
+		t.Fatalf("payout events %+v, %v", ev, err)
+	}
+}
