@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -49,6 +50,34 @@ func NextComplaintStatus(status string) string {
 		return ComplaintClosed
 	}
 	return ""
+}
+
+// CheckComplaintStep decides whether p may move a complaint from one
+// status to another: the next step of the workflow, or reopening a closed
+// complaint (closed → received) by a supervisor or admin with a note
+// (PROTOCOL.md "Additions to v1"; history and due_by are kept). Anything
+// else, a dispatcher reopening included, → conflict (the route is theirs,
+// the step is not); a reopening without a note → invalid_request.
+func CheckComplaintStep(p Principal, from, to, note string) error {
+	if from == ComplaintClosed && to == ComplaintReceived {
+		switch {
+		case !p.AtLeast(syncproto.RoleSupervisor):
+			return Conflict("complaint is closed; only a supervisor may reopen it")
+		case strings.TrimSpace(note) == "":
+			return Invalid("note: required when reopening a complaint")
+		}
+		return nil
+	}
+	if next := NextComplaintStatus(from); to != next {
+		msg := "complaint is " + from + "; "
+		if next == "" {
+			msg += "it is closed and takes no more steps"
+		} else {
+			msg += "the only next step is " + next
+		}
+		return Conflict(msg)
+	}
+	return nil
 }
 
 // ComplaintDeadline returns due_by: received + s.ComplaintDue (Encodable).

@@ -21,40 +21,57 @@ import (
 // COD receipts past due_by and not settled at that time, vehicles that
 // needed attention at that time.
 type QualityFigures struct {
-	Pickups                    int64   `json:"pickups"`
-	Complaints                 int64   `json:"complaints"`
-	ComplaintRatePercent       float64 `json:"complaint_rate_percent"`
-	ComplaintsPerMillion       float64 `json:"complaints_per_million"`
-	SatisfactionScores         int64   `json:"satisfaction_scores"`
-	SatisfactionSharePercent   float64 `json:"satisfaction_share_percent"`
-	ComplaintsPastDue          int64   `json:"complaints_past_due"`
-	CODPastDueCount            int64   `json:"cod_past_due_count"`
-	CODPastDueCents            int64   `json:"cod_past_due_cents"`
-	VehiclesNeedingAttention   int64   `json:"vehicles_needing_attention"`
-	ClaimsFiled                int64   `json:"claims_filed"`
-	ClaimsPaidCents            int64   `json:"claims_paid_cents"`
-	ClaimsDecidedOnTimePercent float64 `json:"claims_decided_on_time_percent"`
+	Pickups                    int64    `json:"pickups"`
+	Complaints                 int64    `json:"complaints"`
+	ComplaintRatePercent       *float64 `json:"complaint_rate_percent"`
+	ComplaintsPerMillion       *float64 `json:"complaints_per_million"`
+	SatisfactionScores         int64    `json:"satisfaction_scores"`
+	SatisfactionSharePercent   *float64 `json:"satisfaction_share_percent"`
+	ComplaintsPastDue          int64    `json:"complaints_past_due"`
+	CODPastDueCount            int64    `json:"cod_past_due_count"`
+	CODPastDueCents            int64    `json:"cod_past_due_cents"`
+	VehiclesNeedingAttention   int64    `json:"vehicles_needing_attention"`
+	ClaimsFiled                int64    `json:"claims_filed"`
+	ClaimsPaidCents            int64    `json:"claims_paid_cents"`
+	ClaimsDecidedOnTimePercent *float64 `json:"claims_decided_on_time_percent"`
+	// Inspection figures: completed inspections of the month (for a
+	// courier: those whose sample covered them), items marked, items
+	// failed, and corrective actions open and overdue at as_of (of any
+	// inspection, so an action shows until it is closed).
+	InspectionsDone          int64 `json:"inspections_done"`
+	InspectionItemsChecked   int64 `json:"inspection_items_checked"`
+	InspectionFailures       int64 `json:"inspection_failures"`
+	CorrectiveActionsOpen    int64 `json:"corrective_actions_open"`
+	CorrectiveActionsOverdue int64 `json:"corrective_actions_overdue"`
 
 	// SatisfiedScores is how many scores were 4 or 5 (the share's
-	// numerator); not part of the wire figures.
-	SatisfiedScores int64 `json:"-"`
+	// numerator); ClaimDecisionsDue and ClaimsDecidedOnTime are the
+	// on-time share's base and numerator; not part of the wire figures.
+	SatisfiedScores     int64 `json:"-"`
+	ClaimDecisionsDue   int64 `json:"-"`
+	ClaimsDecidedOnTime int64 `json:"-"`
 }
 
 // Finish computes the rates from the counts: complaint rate in per cent and
-// per million pickups, satisfaction share in per cent, each rounded to two
-// decimals and 0 when its base is 0.
+// per million pickups, satisfaction share and claims decided on time in
+// per cent, each rounded to two decimals; a rate whose base is 0 is nil
+// (null in JSON, "n/a" in CSV), never 0.
 func (q *QualityFigures) Finish() {
-	q.ComplaintRatePercent, q.ComplaintsPerMillion, q.SatisfactionSharePercent = 0, 0, 0
-	if q.Pickups > 0 {
-		q.ComplaintRatePercent = round2(float64(q.Complaints) * 100 / float64(q.Pickups))
-		q.ComplaintsPerMillion = round2(float64(q.Complaints) * 1e6 / float64(q.Pickups))
-	}
-	if q.SatisfactionScores > 0 {
-		q.SatisfactionSharePercent = round2(float64(q.SatisfiedScores) * 100 / float64(q.SatisfactionScores))
-	}
+	q.ComplaintRatePercent = ratio(q.Complaints, q.Pickups, 100)
+	q.ComplaintsPerMillion = ratio(q.Complaints, q.Pickups, 1e6)
+	q.SatisfactionSharePercent = ratio(q.SatisfiedScores, q.SatisfactionScores, 100)
+	q.ClaimsDecidedOnTimePercent = ratio(q.ClaimsDecidedOnTime, q.ClaimDecisionsDue, 100)
 }
 
-func round2(x float64) float64 { return math.Round(x*100) / 100 }
+// ratio returns n × scale ÷ base rounded to two decimals, or nil when base
+// is 0.
+func ratio(n, base int64, scale float64) *float64 {
+	if base == 0 {
+		return nil
+	}
+	x := math.Round(float64(n)*scale/float64(base)*100) / 100
+	return &x
+}
 
 // CourierQuality is one courier's line of the report. Complaints the
 // courier was exempted from do not count against them (the company line
@@ -74,6 +91,8 @@ type QualityReport struct {
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
 	AsOf time.Time `json:"as_of"`
+	// InspectionMissing flags a month without a completed inspection.
+	InspectionMissing bool `json:"inspection_missing"`
 }
 
 // ParseMonth parses "YYYY-MM" and returns the month's first instant and the
@@ -90,7 +109,8 @@ func ParseMonth(s string, loc *time.Location) (time.Time, time.Time, error) {
 var csvHeader = []string{"month", "courier_id", "pickups", "complaints", "complaint_rate_percent",
 	"complaints_per_million", "satisfaction_scores", "satisfaction_share_percent", "complaints_past_due",
 	"cod_past_due_count", "cod_past_due_cents", "vehicles_needing_attention", "claims_filed",
-	"claims_paid_cents", "claims_decided_on_time_percent"}
+	"claims_paid_cents", "claims_decided_on_time_percent", "inspections_done", "inspection_items_checked",
+	"inspection_failures", "corrective_actions_open", "corrective_actions_overdue"}
 
 // WriteCSV writes the report as CSV: a header, the company line (empty
 // courier_id), then one line per courier.
@@ -113,11 +133,17 @@ func (r *QualityReport) WriteCSV(w io.Writer) error {
 
 func csvRow(month, courier string, q *QualityFigures) []string {
 	i := func(n int64) string { return strconv.FormatInt(n, 10) }
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
+	f := func(x *float64) string {
+		if x == nil {
+			return "n/a"
+		}
+		return strconv.FormatFloat(*x, 'f', 2, 64)
+	}
 	return []string{month, courier, i(q.Pickups), i(q.Complaints), f(q.ComplaintRatePercent),
 		f(q.ComplaintsPerMillion), i(q.SatisfactionScores), f(q.SatisfactionSharePercent), i(q.ComplaintsPastDue),
 		i(q.CODPastDueCount), i(q.CODPastDueCents), i(q.VehiclesNeedingAttention), i(q.ClaimsFiled),
-		i(q.ClaimsPaidCents), f(q.ClaimsDecidedOnTimePercent)}
+		i(q.ClaimsPaidCents), f(q.ClaimsDecidedOnTimePercent), i(q.InspectionsDone), i(q.InspectionItemsChecked),
+		i(q.InspectionFailures), i(q.CorrectiveActionsOpen), i(q.CorrectiveActionsOverdue)}
 }
 
 // ReportService makes the monthly quality report.

@@ -36,6 +36,11 @@ type Settings struct {
 	// VehicleStatusWindow is how long after their last log of a vehicle a
 	// courier is sent its vehicle_status changes (0: 30 days).
 	VehicleStatusWindow time.Duration
+	// Claims is the claim rule set (caps, multiples, windows, deadlines).
+	Claims ClaimRules
+	// InspectionItems is how many items per courier a monthly inspection
+	// samples.
+	InspectionItems int
 }
 
 // DefaultSettings returns the defaults of DOMAIN.md, in Asia/Shanghai.
@@ -57,5 +62,7 @@ func DefaultSettings() Settings {
 		RevealsPerHour:      30,
 		CallbackDue:         24 * time.Hour,
 		VehicleStatusWindow: DefaultVehicleStatusWindow,
+		Claims:              DefaultClaimRules(),
+		InspectionItems:     5,
 	}
 }

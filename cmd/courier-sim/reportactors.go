@@ -50,6 +50,12 @@ func (s *summary) actorRows(row func(k string, v any)) {
 		len(sv.Registered), sv.Claimed, sv.DuplicateRefused, sv.DuplicateTried, ac.Fit, ac.Vehicles))
 	row("vehicle defects", fmt.Sprintf("%d opened for %d failed items; %d certified (%d not needing repair)",
 		ac.DefectsOpened, ac.DefectsWant, ac.DefectsCertified, sv.CertifiedNotNeeded))
+	cl, in := sv.Claims, sv.Inspect
+	row("claims", fmt.Sprintf("%d filed, %d acknowledged, %d decided (%d overridden, audited %d; %d exempted), %d paid %s; wrong amount refused %d of %d, second payout refused %d of %d; %d of %d read back right",
+		cl.Filed, cl.Acknowledged, cl.Decided, cl.Overridden, cl.Audited, cl.Exempted, cl.Paid, yuan(cl.PaidCents),
+		cl.WrongAmountRefused, cl.WrongAmountTried, cl.RepayRefused, cl.RepayTried, cl.Right, cl.Checked))
+	row("inspection", fmt.Sprintf("%s: opened by this run %v, %d items (%d of %d couriers covered), %d marked, %d failed, %d actions closed; completed %v, report right %v",
+		in.Month, in.Opened, in.Items, in.Covered, in.Couriers, in.Marked, in.Failed, in.Closed, in.Completed, in.ReportRight))
 	row("actors", fmt.Sprintf("final round %s, check %s", s.ActorsFinal.Round(time.Millisecond), ac.Time.Round(time.Millisecond)))
 }
 

@@ -28,6 +28,10 @@ type superviseStats struct {
 	DuplicateRefused   int
 	Certified          int
 	CertifiedNotNeeded int
+	// Claims and Inspect: the final round's compensation claims and the
+	// month's service-quality inspection (claims.go, inspect.go).
+	Claims  claimStats
+	Inspect inspectStats
 }
 
 // supervisor is the supervisor actor: one goroutine with its own account.
@@ -47,6 +51,8 @@ type supervisor struct {
 	certified map[string]map[string]string
 	claimed   bool
 	ticks     int
+	// claims are the compensation claims the run filed, as it left them.
+	claims []simClaim
 
 	stats  superviseStats
 	faults faults
@@ -114,7 +120,16 @@ func (sv *supervisor) finalRound(ctx context.Context) error {
 	if err := sv.resettle(ctx); err != nil {
 		return err
 	}
-	return sv.certifyOpen(ctx)
+	if err := sv.certifyOpen(ctx); err != nil {
+		return err
+	}
+	if err := sv.claimsRound(ctx); err != nil {
+		return err
+	}
+	if err := sv.checkClaims(ctx); err != nil {
+		return err
+	}
+	return sv.inspect(ctx)
 }
 
 // settle pays n of the receipts awaiting settlement to their senders.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/courier-sync/courier-sync/server"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -92,7 +93,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&cfg.Settings.CODRetention, "cod-retention", cfg.Settings.CODRetention, "COD ledger rows are kept at least this long: no purge, edit or delete of a younger row")
 	fs.DurationVar(&cfg.Settings.ServiceDueWithin, "service-due-within", cfg.Settings.ServiceDueWithin, "a vehicle needs attention this long before its service is due")
 	fs.Int64Var(&cfg.Settings.ServiceDueWithinKM, "service-due-within-km", cfg.Settings.ServiceDueWithinKM, "a vehicle needs attention this many km before its service is due")
+	claimRules := fs.String("claim-rules", env("COURIERD_CLAIM_RULES", ""), "JSON file of the claim rule set (caps, multiples, windows, deadlines); unset: the built-in defaults (COURIERD_CLAIM_RULES)")
+	fs.IntVar(&cfg.Settings.InspectionItems, "inspection-items", envInt("COURIERD_INSPECTION_ITEMS", cfg.Settings.InspectionItems), "items per courier a monthly inspection samples, 1..50 (COURIERD_INSPECTION_ITEMS)")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := loadClaimRules(*claimRules, &cfg.Settings); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -134,4 +140,25 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		cfg.JWTKeyFile = filepath.Join(cfg.DataDir, "jwt-ed25519.pem")
 	}
 	return cfg, nil
+}
+
+// loadClaimRules reads the claim rule set from a JSON file (fields left
+// out keep their defaults) and checks the inspection sample size.
+func loadClaimRules(path string, s *server.Settings) error {
+	if s.InspectionItems < 1 || s.InspectionItems > 50 {
+		return fmt.Errorf("inspection-items must be 1..50")
+	}
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("claim-rules: %w", err)
+	}
+	rules, err := server.ParseClaimRules(data)
+	if err != nil {
+		return err
+	}
+	s.Claims = rules
+	return nil
 }

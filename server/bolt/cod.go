@@ -43,6 +43,11 @@ func (a *applier) codReceipt(po *pendingOp, p *syncproto.CODReceipt) (string, []
 		return "", nil, nil, err
 	}
 	disc := codDiscrepancy(pk, p.AmountCents)
+	if dup, err := noteCollection(a.tx, p.Waybill, p.ReceiptNo); err != nil {
+		return "", nil, nil, err
+	} else if dup {
+		disc = server.DuplicateCollection()
+	}
 	var flags []string
 	if disc != nil {
 		flags = []string{"cod_discrepancy"}

@@ -240,14 +240,8 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 		if r == nil {
 			return nil, server.ErrNotFound
 		}
-		if next := server.NextComplaintStatus(r.Status); req.To != next {
-			msg := "complaint is " + r.Status + "; "
-			if next == "" {
-				msg += "it is closed and takes no more steps"
-			} else {
-				msg += "the only next step is " + next
-			}
-			return nil, server.Conflict(msg)
+		if err := server.CheckComplaintStep(p, r.Status, req.To, req.Note); err != nil {
+			return nil, err
 		}
 		oldDue, oldRecv := complaintDueKey(r), complaintReceivedKey(r)
 		step := server.ComplaintStep{To: req.To, By: p.UserID, At: now}
@@ -259,8 +253,11 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 		r.Status = req.To
 		r.addStep(step, note)
 		r.Version++
-		if req.To == server.ComplaintClosed {
+		switch req.To {
+		case server.ComplaintClosed:
 			r.ClosedAt = &now
+		case server.ComplaintReceived:
+			r.ClosedAt = nil // reopened: open again, due_by unchanged
 		}
 		if err := putJSON(tx.Bucket(bucketComplaints), u64(r.Seq), r); err != nil {
 			return nil, err

@@ -80,6 +80,12 @@ func Open(path string, opts Options) (*DB, error) {
 	// An in-memory key (tests) seals nothing that outlives the process:
 	// only a configured cipher is checked against the store.
 	checkKeys := opts.PII != nil
+	if opts.Settings.Claims.Version == "" {
+		opts.Settings.Claims = server.DefaultClaimRules()
+	}
+	if opts.Settings.InspectionItems <= 0 {
+		opts.Settings.InspectionItems = server.DefaultSettings().InspectionItems
+	}
 	if opts.PII == nil {
 		opts.PII = crypt.Ephemeral()
 	}

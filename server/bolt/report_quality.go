@@ -58,7 +58,15 @@ func (d *DB) QualityReport(ctx context.Context, month string) (*server.QualityRe
 	if now.Before(end) {
 		q.asOf, q.current = now, true
 	}
+	inspected := false
 	err = d.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		if inspected, err = d.countInspections(tx, q, month); err != nil {
+			return err
+		}
+		if err := d.countClaims(tx, q); err != nil {
+			return err
+		}
 		d.countPickupsAndScores(tx, q)
 		d.countComplaints(tx, q)
 		d.complaintsPastDue(tx, q)
@@ -71,7 +79,7 @@ func (d *DB) QualityReport(ctx context.Context, month string) (*server.QualityRe
 		return nil, err
 	}
 	rep := &server.QualityReport{Month: month, QualityFigures: q.total, From: start, To: end, AsOf: q.asOf.In(loc),
-		ByCourier: make([]server.CourierQuality, 0, len(q.byCourier))}
+		ByCourier: make([]server.CourierQuality, 0, len(q.byCourier)), InspectionMissing: !inspected}
 	rep.Finish()
 	for id, f := range q.byCourier {
 		f.Finish()

@@ -35,6 +35,7 @@ type Config struct {
 	Reports    server.ReportService
 	// Texts reveals sealed free text, audited.
 	Texts  server.TextReader
+	Claims server.ClaimService
 	Logger *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
@@ -54,6 +55,9 @@ type Config struct {
 	// PushesPerCourier caps the pushes one courier has in flight (more →
 	// 429 with Retry-After); 0 means server.DefaultPushesPerCourier.
 	PushesPerCourier int
+
+	// Inspections runs the monthly service-quality inspections.
+	Inspections server.InspectionService
 }
 
 type handler struct {
@@ -122,6 +126,8 @@ func New(cfg Config) *fiber.App {
 	h.vehicleRoutes(v1)
 	h.reportRoutes(v1)
 	h.textRoutes(v1)
+	h.claimRoutes(v1)
+	h.inspectionRoutes(v1)
 	if cfg.Events != nil {
 		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
 	}

@@ -133,6 +133,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		return tk.TaskID
 	}
 	w.taskID = task()
+	w.addClaimsAndInspections(t, wb)
 	for _, i := range []int{asDispatcher, asSupervisor, asAdmin} {
 		tasks[i] = task()
 	}

@@ -74,7 +74,7 @@ func TestQualityReportOverHTTP(t *testing.T) {
 	month := h.clock.Now().In(shanghai).Format("2006-01")
 	var rep server.QualityReport
 	h.do(t, "GET", "/v1/reports/quality?month="+month, sup.access, nil).decode(t, 200, &rep)
-	if rep.Pickups != 2 || rep.Complaints != 1 || rep.ComplaintRatePercent != 50 || rep.ComplaintsPerMillion != 500_000 || len(rep.ByCourier) != 1 {
+	if rep.Pickups != 2 || rep.Complaints != 1 || rep.ComplaintRatePercent == nil || *rep.ComplaintRatePercent != 50 || *rep.ComplaintsPerMillion != 500_000 || len(rep.ByCourier) != 1 {
 		t.Fatalf("report = %s", show(rep))
 	}
 	r := h.do(t, "GET", "/v1/reports/quality?format=csv&month="+month, sup.access, nil)

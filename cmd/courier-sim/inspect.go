@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// inspectStats counts the supervisor's monthly inspection.
+type inspectStats struct {
+	Month string
+	// Opened is false when an earlier run on this server opened the
+	// month's inspection (then coverage of this run's couriers is not
+	// checked); Items sampled and Marked by this run, Failed of them;
+	// corrective actions Closed; Covered of the run's couriers sampled.
+	Opened                       bool
+	Items, Marked, Failed        int
+	Closed                       int
+	Couriers, Covered            int
+	Completed, ReportRight       bool
+	ReportFailures, ReportActive int64
+}
+
+type inspectionView struct {
+	InspectionID string `json:"inspection_id"`
+	Month        string `json:"month"`
+	Status       string `json:"status"`
+	Items        []struct {
+		ItemID    string `json:"item_id"`
+		CourierID string `json:"courier_id"`
+		Result    string `json:"result"`
+		ActionID  string `json:"action_id"`
+	} `json:"items"`
+}
+
+type qualityView struct {
+	Month                    string `json:"month"`
+	ClaimsFiled              int64  `json:"claims_filed"`
+	ClaimsPaidCents          int64  `json:"claims_paid_cents"`
+	InspectionFailures       int64  `json:"inspection_failures"`
+	CorrectiveActionsOpen    int64  `json:"corrective_actions_open"`
+	InspectionMissing        bool   `json:"inspection_missing"`
+	InspectionItemsChecked   int64  `json:"inspection_items_checked"`
+	CorrectiveActionsOverdue int64  `json:"corrective_actions_overdue"`
+}
+
+// inspect opens the current month's inspection (or takes the one an
+// earlier run opened), marks every pending item (one in four fails with a
+// finding, opening a corrective action), and closes half the actions.
+func (sv *supervisor) inspect(ctx context.Context) error {
+	var rep qualityView
+	if err := sv.s.authed(ctx, http.MethodGet, "/v1/reports/quality", nil, &rep); err != nil {
+		return sv.faults.soft(err, "read the quality report")
+	}
+	st := &sv.stats.Inspect
+	st.Month = rep.Month
+	var in inspectionView
+	err := sv.s.authed(ctx, http.MethodPost, "/v1/inspections", map[string]any{"month": rep.Month}, &in)
+	switch {
+	case err == nil:
+		st.Opened = true
+	case statusOf(err) == http.StatusConflict:
+		if err := sv.s.authed(ctx, http.MethodGet, "/v1/inspections/in-"+rep.Month, nil, &in); err != nil {
+			return sv.faults.soft(err, "read the inspection of %s", rep.Month)
+		}
+	default:
+		return sv.faults.soft(err, "open the inspection of %s", rep.Month)
+	}
+	st.Items = len(in.Items)
+	if st.Opened {
+		sv.checkCoverage(&in)
+	}
+	var actions []string
+	for i, it := range in.Items {
+		if it.Result != "pending" {
+			continue
+		}
+		mark := map[string]any{"result": "pass"}
+		if i%4 == 3 {
+			mark = map[string]any{"result": "fail", "finding": fmt.Sprintf("sim %s: record incomplete", sv.runID),
+				"due_by": time.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)}
+		}
+		path := "/v1/inspections/" + url.PathEscape(in.InspectionID) + "/items/" + url.PathEscape(it.ItemID)
+		var got inspectionView
+		if err := sv.s.authed(ctx, http.MethodPost, path, mark, &got); err != nil {
+			if err := sv.faults.soft(err, "mark item %s", it.ItemID); err != nil {
+				return err
+			}
+			continue
+		}
+		st.Marked++
+		if mark["result"] == "fail" {
+			st.Failed++
+			if a := got.Items[i].ActionID; a != "" {
+				actions = append(actions, a)
+			} else {
+				sv.faults.add("failed item %s opened no corrective action", it.ItemID)
+			}
+		}
+	}
+	for _, a := range actions[:len(actions)/2] {
+		if err := sv.s.authed(ctx, http.MethodPost, "/v1/inspections/corrective-actions/"+url.PathEscape(a)+"/close",
+			map[string]any{"note": "retrained"}, nil); err != nil {
+			if err := sv.faults.soft(err, "close corrective action %s", a); err != nil {
+				return err
+			}
+			continue
+		}
+		st.Closed++
+	}
+	return sv.checkInspection(ctx, in.InspectionID, len(actions)-st.Closed)
+}
+
+// checkCoverage counts the run's couriers the sample covers: every one
+// that recorded something this month.
+func (sv *supervisor) checkCoverage(in *inspectionView) {
+	sampled := map[string]bool{}
+	for _, it := range in.Items {
+		sampled[it.CourierID] = true
+	}
+	st := &sv.stats.Inspect
+	for _, c := range sv.f.couriers {
+		if len(c.gen.pickups) == 0 {
+			continue
+		}
+		st.Couriers++
+		if sampled[c.userID] {
+			st.Covered++
+		} else {
+			sv.faults.add("inspection sample misses courier %s", c.userID)
+		}
+	}
+}
+
+// checkInspection reads the inspection and the month's report back: the
+// inspection completed, the month not flagged, failures and open
+// corrective actions at least this run's.
+func (sv *supervisor) checkInspection(ctx context.Context, id string, open int) error {
+	st := &sv.stats.Inspect
+	var in inspectionView
+	if err := sv.s.authed(ctx, http.MethodGet, "/v1/inspections/"+url.PathEscape(id), nil, &in); err != nil {
+		return sv.faults.soft(err, "read inspection %s", id)
+	}
+	st.Completed = in.Status == "completed"
+	if !st.Completed {
+		sv.faults.add("inspection %s not completed after every item was marked", id)
+	}
+	var rep qualityView
+	if err := sv.s.authed(ctx, http.MethodGet, "/v1/reports/quality?month="+st.Month, nil, &rep); err != nil {
+		return sv.faults.soft(err, "read the quality report of %s", st.Month)
+	}
+	st.ReportFailures, st.ReportActive = rep.InspectionFailures, rep.CorrectiveActionsOpen
+	c := sv.stats.Claims
+	st.ReportRight = !rep.InspectionMissing && rep.InspectionFailures >= int64(st.Failed) && rep.CorrectiveActionsOpen >= int64(open) &&
+		rep.ClaimsFiled >= int64(c.Filed) && rep.ClaimsPaidCents >= c.PaidCents
+	if !st.ReportRight {
+		sv.faults.add("quality report of %s: missing %v, failures %d, actions open %d, claims %d paid %d; want ≥ %d, %d, %d, %d",
+			st.Month, rep.InspectionMissing, rep.InspectionFailures, rep.CorrectiveActionsOpen, rep.ClaimsFiled, rep.ClaimsPaidCents,
+			st.Failed, open, c.Filed, c.PaidCents)
+	}
+	return nil
+}
