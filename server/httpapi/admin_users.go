@@ -27,9 +27,6 @@ func (h *handler) accountRoutes(v1 fiber.Router) {
 }
 
 func (h *handler) listCouriers(c *fiber.Ctx) error {
-	if err := allowQuery(c, "active", "cursor", "limit"); err != nil {
-		return err
-	}
 	limit, err := queryLimit(c, 100, syncproto.MaxPullLimit)
 	if err != nil {
 		return err
@@ -80,9 +77,6 @@ func (h *handler) setPassword(c *fiber.Ctx) error {
 }
 
 func (h *handler) userSessions(c *fiber.Ctx) error {
-	if err := allowQuery(c, "cursor", "limit"); err != nil {
-		return err
-	}
 	limit, err := queryLimit(c, 100, syncproto.MaxPullLimit)
 	if err != nil {
 		return err

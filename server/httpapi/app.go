@@ -48,7 +48,8 @@ type Config struct {
 
 type handler struct {
 	Config
-	auth *server.Auth
+	auth   *server.Auth
+	routes routeTable // filled once every route is registered
 }
 
 // New returns the fiber app with every route of the API.
@@ -77,6 +78,7 @@ func New(cfg Config) *fiber.App {
 	app.Use(recover.New())
 	app.Use(requestid.New())
 	app.Use(protocolVersion)
+	app.Use(h.checkQuery)
 
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
@@ -124,6 +126,7 @@ func New(cfg Config) *fiber.App {
 		v1.Get("/blobs/:sha256/thumb", h.getBlob(server.VariantThumb))
 		v1.Get("/blobs/:sha256/original", h.getBlob(server.VariantOriginal))
 	}
+	h.routes = newRouteTable(app.GetRoutes(true))
 	return app
 }
 
