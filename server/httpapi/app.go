@@ -34,6 +34,8 @@ type Config struct {
 	Accounts   server.Accounts
 	Handovers  server.HandoverLog
 	Parcels    server.Parcels
+	// Settings, when set, are served to admins at /v1/admin/settings.
+	Settings *server.SettingsView
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
