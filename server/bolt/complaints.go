@@ -91,6 +91,9 @@ func (d *DB) storeComplaint(tx *bbolt.Tx, r *complaintRecord) error {
 	if err := tx.Bucket(bucketComplaintReceived).Put(complaintReceivedKey(r), complaintReceivedValue(r)); err != nil {
 		return err
 	}
+	if err := indexWaybill(tx, r.Complaint.Waybill, wbComplaint, u64(seq)); err != nil {
+		return err
+	}
 	return d.publishComplaint(tx, r)
 }
 
@@ -358,6 +361,9 @@ func (d *DB) ListComplaints(ctx context.Context, f server.ComplaintFilter) (*ser
 			r, err := getComplaint(tx, "cp-"+strconv.FormatUint(beUint(k[9:17]), 10))
 			if err != nil || r == nil {
 				return err == nil, err
+			}
+			if f.Waybill != "" && r.Complaint.Waybill != f.Waybill {
+				return true, nil
 			}
 			out.Complaints = append(out.Complaints, d.complaintView(tx, r, now))
 			return true, nil

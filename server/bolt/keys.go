@@ -30,7 +30,8 @@ var (
 
 	// allBuckets are created when the file opens: the core ones here, and
 	// each feature's own list from its file.
-	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets, claimBuckets, inspectionBuckets, codWaybillBuckets)
+	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets, claimBuckets, inspectionBuckets,
+		codWaybillBuckets, accountBuckets, [][]byte{bucketWaybills})
 
 	coreBuckets = [][]byte{
 		bucketMeta, bucketUsers, bucketUsernames, bucketSessions, bucketOps, bucketAuditOps,

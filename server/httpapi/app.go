@@ -34,9 +34,12 @@ type Config struct {
 	Vehicles   server.VehicleService
 	Reports    server.ReportService
 	// Texts reveals sealed free text, audited.
-	Texts  server.TextReader
-	Claims server.ClaimService
-	Logger *slog.Logger
+	Texts     server.TextReader
+	Claims    server.ClaimService
+	Accounts  server.Accounts
+	Handovers server.HandoverLog
+	Parcels   server.Parcels
+	Logger    *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
 	// Backup writes a consistent copy of the store to a file.
@@ -58,12 +61,15 @@ type Config struct {
 
 	// Inspections runs the monthly service-quality inspections.
 	Inspections server.InspectionService
+	// Settings, when set, are served to admins at /v1/admin/settings.
+	Settings *server.SettingsView
 }
 
 type handler struct {
 	Config
-	auth *server.Auth
-	gate *server.PushGate
+	auth   *server.Auth
+	gate   *server.PushGate
+	routes routeTable // filled once every route is registered
 }
 
 // New returns the fiber app with every route of the API.
@@ -93,6 +99,7 @@ func New(cfg Config) *fiber.App {
 	app.Use(recover.New())
 	app.Use(requestid.New())
 	app.Use(protocolVersion)
+	app.Use(h.checkQuery)
 
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
@@ -128,6 +135,9 @@ func New(cfg Config) *fiber.App {
 	h.textRoutes(v1)
 	h.claimRoutes(v1)
 	h.inspectionRoutes(v1)
+	h.accountRoutes(v1)
+	h.handoverRoutes(v1)
+	h.parcelRoutes(v1)
 	if cfg.Events != nil {
 		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
 	}
@@ -144,6 +154,7 @@ func New(cfg Config) *fiber.App {
 		v1.Get("/blobs/:sha256/thumb", h.getBlob(server.VariantThumb))
 		v1.Get("/blobs/:sha256/original", h.getBlob(server.VariantOriginal))
 	}
+	h.routes = newRouteTable(app.GetRoutes(true))
 	return app
 }
 

@@ -50,6 +50,9 @@ type authzWorld struct {
 	newBlobs [callers][]byte
 	patches  [callers][]byte
 	taskID   string // open, assigned to the owner
+	waybill  string // the owner's picked-up parcel
+	spare    string // an account whose password and sessions the admin rows change
+	spareSID string // a session of spare
 }
 
 func pngBytes(tb testing.TB, shade uint8) []byte {
@@ -134,6 +137,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	}
 	w.taskID = task()
 	w.addClaimsAndInspections(t, wb)
+	w.waybill = wb
 	for _, i := range []int{asDispatcher, asSupervisor, asAdmin} {
 		tasks[i] = task()
 	}
@@ -141,6 +145,13 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		w.newBlobs[i] = pngBytes(t, uint8(100+i))
 		w.patches[i] = pngBytes(t, uint8(200+i))
 	}
+	w.spare = h.createUser(t, "authz-spare", syncproto.RoleCourier)
+	h.login(t, "authz-spare", "spare-device")
+	sl, err := h.db.UserSessions(ctx, w.spare, "", 1)
+	if err != nil || len(sl.Sessions) != 1 {
+		t.Fatalf("spare sessions: %v %+v", err, sl)
+	}
+	w.spareSID = sl.Sessions[0].SessionID
 	w.per["handover"], w.per["settle"], w.per["reverse"] = handOver, settle, reverse
 	w.per["complaint"], w.per["vehicle"], w.per["defect"], w.per["task"], w.per["user"] = complaints, vehicles, defects, tasks, users
 	return w
@@ -227,6 +238,23 @@ var (
 		{"GET", "/v1/audit/events", fixed("/v1/audit/events"), supPlus},
 		{"GET", "/v1/damage-reports", fixed("/v1/damage-reports"), dispPlus},
 
+		// People.
+		{"GET", "/v1/couriers", fixed("/v1/couriers?active=true"), dispPlus},
+		{"GET", "/v1/parcels/:waybill", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/parcels/" + w.waybill} }, dispPlus},
+		{"PATCH", "/v1/admin/users/:user_id", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.s[asOther].userID, body: map[string]any{"display_name": "Other courier"}}
+		}, adminOnly},
+		{"GET", "/v1/admin/settings", fixed("/v1/admin/settings"), adminOnly},
+		{"GET", "/v1/admin/users/:user_id/sessions", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.s[asOwner].userID + "/sessions"}
+		}, adminOnly},
+		{"DELETE", "/v1/admin/users/:user_id/sessions/:session_id", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.spare + "/sessions/" + w.spareSID}
+		}, [callers]int{403, 403, 403, 403, 204, 401}},
+		{"POST", "/v1/admin/users/:user_id/password", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.spare + "/password", body: map[string]any{"password": "spare-password"}}
+		}, [callers]int{403, 403, 403, 403, 204, 401}},
+
 		// Photos: anyone signed in uploads; couriers read only their own.
 		{"PUT", "/v1/blobs/:sha256", func(w *authzWorld, who int) authzReq {
 			return authzReq{path: "/v1/blobs/" + sum(w.newBlobs[who]), body: w.newBlobs[who]}
@@ -272,6 +300,7 @@ var (
 		{"GET", "/v1/cod/ledger", fixed("/v1/cod/ledger?overdue=true"), dispPlus},
 		{"GET", "/v1/cod/balances", fixed("/v1/cod/balances"), dispPlus},
 		{"GET", "/v1/cod/discrepancies", fixed("/v1/cod/discrepancies"), dispPlus},
+		{"GET", "/v1/cod/handovers", fixed("/v1/cod/handovers?courier_id=u1"), dispPlus},
 		{"POST", "/v1/cod/handovers", func(w *authzWorld, who int) authzReq {
 			return authzReq{path: "/v1/cod/handovers", body: map[string]any{"courier_id": w.s[asOwner].userID,
 				"receipt_nos": []string{w.mine("handover", who)}, "counted_cents": 1000}}

@@ -62,7 +62,7 @@ func (h *handler) listClaims(c *fiber.Ctx) error {
 		return err
 	}
 	f := server.ClaimFilter{Status: c.Query("status"), Waybill: c.Query("waybill"), Cursor: c.Query("cursor"), Limit: limit}
-	if f.Overdue, err = boolQuery(c, "overdue"); err != nil {
+	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
 		return err
 	}
 	out, err := h.Claims.ListClaims(c.UserContext(), f)

@@ -78,7 +78,7 @@ func (h *handler) listActions(c *fiber.Ctx) error {
 		return err
 	}
 	f := server.ActionFilter{Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit}
-	if f.Overdue, err = boolQuery(c, "overdue"); err != nil {
+	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
 		return err
 	}
 	out, err := h.Inspections.ListActions(c.UserContext(), f)

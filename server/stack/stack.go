@@ -157,10 +157,13 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		cfg.Logger.Info("resumed photo processing", "photos", n)
 	}
 	closing := new(atomic.Bool)
+	settings := db.Settings().View()
+	settings.AccessTokenTTLMinutes = int64(cfg.AccessTTL / time.Minute)
+	settings.SessionTTLDays = int64(cfg.SessionTTL / (24 * time.Hour))
 	app := httpapi.New(httpapi.Config{
 		Auth: a, Sync: meteredSync{db, m}, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
-		Claims: db, Inspections: db,
+		Claims: db, Inspections: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings,
 		Ready: func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 		Metrics: m.Handler(), ObserveRequest: m.Request,
 		PushesPerCourier: cfg.PushesPerCourier,
