@@ -78,6 +78,7 @@ func New(cfg Config) *fiber.App {
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
 	app.Get("/v1/openapi.json", h.openAPI)
+	h.consoleRoutes(app)
 
 	loginLimit := limiter.New(limiter.Config{
 		Max:        cfg.LoginPerIPPerMinute,
