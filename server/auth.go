@@ -46,7 +46,7 @@ func (a *Auth) Login(ctx context.Context, req *syncproto.LoginRequest) (*syncpro
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	if !a.Passwords.Compare(hash, req.Password) {
+	if !a.Passwords.Compare(hash, req.Password) || u.Disabled {
 		a.Throttle.Fail(req.Username, now)
 		return nil, ErrBadCredentials
 	}
@@ -58,6 +58,7 @@ func (a *Auth) Login(ctx context.Context, req *syncproto.LoginRequest) (*syncpro
 		DeviceID:  req.DeviceID,
 		CreatedAt: now,
 		ExpiresAt: now.Add(a.Config.SessionTTL),
+		UserGen:   u.SessionGen,
 	}
 	refresh := s.ID + "." + randomID(32)
 	s.RefreshHash = HashToken(refresh)
@@ -81,6 +82,9 @@ func (a *Auth) Refresh(ctx context.Context, token string) (*syncproto.TokenRespo
 		}
 		return nil, err
 	}
+	if !a.live(ctx, s) {
+		return nil, ErrUnauthorized
+	}
 	return a.pair(s, next)
 }
 
@@ -97,10 +101,19 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error
 		return Principal{}, ErrUnauthorized
 	}
 	s, err := a.Sessions.Session(ctx, c.SessionID)
-	if err != nil || s.RevokedAt != nil || s.UserID != c.UserID || s.DeviceID != c.DeviceID {
+	if err != nil || s.RevokedAt != nil || s.UserID != c.UserID || s.DeviceID != c.DeviceID || !a.live(ctx, s) {
 		return Principal{}, ErrUnauthorized
 	}
 	return Principal{UserID: c.UserID, Role: c.Role, DeviceID: c.DeviceID, SessionID: c.SessionID}, nil
+}
+
+// live reports whether the account of s is active and s was opened under
+// its current session generation: disabling an account, changing its role
+// or resetting its password ends its sessions at once, access tokens
+// included.
+func (a *Auth) live(ctx context.Context, s *Session) bool {
+	u, err := a.Users.UserByID(ctx, s.UserID)
+	return err == nil && u.Live(s.UserGen)
 }
 
 // CreateUser validates and stores a new account.

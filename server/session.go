@@ -17,6 +17,10 @@ type Session struct {
 	UsedHashes  [][]byte   `json:"used_hashes,omitempty"`
 	ExpiresAt   time.Time  `json:"expires_at"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	// UserGen is the account's SessionGen when the session opened.
+	UserGen uint64 `json:"user_gen,omitempty"`
+	// LastSeenAt is the last login or refresh of the session.
+	LastSeenAt time.Time `json:"last_seen_at,omitzero"`
 }
 
 // MaxUsedHashes bounds how many spent refresh-token hashes a session keeps

@@ -18,12 +18,23 @@ type User struct {
 	DisplayName  string    `json:"display_name,omitempty"`
 	PasswordHash string    `json:"password_hash"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Disabled accounts cannot log in and have no live session.
+	Disabled bool `json:"disabled,omitempty"`
+	// SessionGen is the account's session generation: a session opened
+	// under another generation is dead. Disabling the account, changing
+	// its role or resetting its password moves it on, which ends every
+	// session of the account at once (its next request is 401).
+	SessionGen uint64 `json:"session_gen,omitempty"`
 }
 
 // View returns the public view of u.
 func (u *User) View() syncproto.User {
-	return syncproto.User{UserID: u.ID, Username: u.Username, Role: u.Role, DisplayName: u.DisplayName}
+	return syncproto.User{UserID: u.ID, Username: u.Username, Role: u.Role, DisplayName: u.DisplayName, Active: !u.Disabled}
 }
+
+// Live reports whether a session of u opened under generation gen may
+// still be used.
+func (u *User) Live(gen uint64) bool { return !u.Disabled && u.SessionGen == gen }
 
 // UserStore keeps accounts.
 type UserStore interface {

@@ -44,6 +44,8 @@ type User struct {
 	Username    string `json:"username"`
 	Role        string `json:"role"`
 	DisplayName string `json:"display_name,omitempty"`
+	// Active is false once an admin disables the account.
+	Active bool `json:"active"`
 }
 
 // UserList is the body of GET /v1/admin/users.

@@ -17,7 +17,10 @@ func (d *DB) CreateSession(ctx context.Context, s *server.Session) error {
 		return err
 	}
 	return d.cm.write(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketSessions).Put([]byte(s.ID), v)
+		if err := tx.Bucket(bucketSessions).Put([]byte(s.ID), v); err != nil {
+			return err
+		}
+		return indexSession(tx, s, s.CreatedAt)
 	})
 }
 
@@ -48,6 +51,10 @@ func (d *DB) RotateRefresh(ctx context.Context, id string, old, next []byte, now
 				s.UsedHashes = s.UsedHashes[len(s.UsedHashes)-server.MaxUsedHashes:]
 			}
 			s.RefreshHash = next
+			s.LastSeenAt = now
+			if err := seenDevice(tx, s, now); err != nil {
+				return nil, err
+			}
 			return s, putSession(tx, s)
 		case containsHash(s.UsedHashes, old):
 			// Reuse: revoke the session (this write commits) and refuse.

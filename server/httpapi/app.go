@@ -31,6 +31,7 @@ type Config struct {
 	Ledger     server.LedgerService
 	Vehicles   server.VehicleService
 	Reports    server.ReportService
+	Accounts   server.Accounts
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
@@ -104,6 +105,7 @@ func New(cfg Config) *fiber.App {
 	h.codRoutes(v1)
 	h.vehicleRoutes(v1)
 	h.reportRoutes(v1)
+	h.accountRoutes(v1)
 	if cfg.Events != nil {
 		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
 	}

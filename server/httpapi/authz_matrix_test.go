@@ -50,6 +50,8 @@ type authzWorld struct {
 	newBlobs [callers][]byte
 	patches  [callers][]byte
 	taskID   string // open, assigned to the owner
+	spare    string // an account whose password and sessions the admin rows change
+	spareSID string // a session of spare
 }
 
 func pngBytes(tb testing.TB, shade uint8) []byte {
@@ -140,6 +142,13 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		w.newBlobs[i] = pngBytes(t, uint8(100+i))
 		w.patches[i] = pngBytes(t, uint8(200+i))
 	}
+	w.spare = h.createUser(t, "authz-spare", syncproto.RoleCourier)
+	h.login(t, "authz-spare", "spare-device")
+	sl, err := h.db.UserSessions(ctx, w.spare, "", 1)
+	if err != nil || len(sl.Sessions) != 1 {
+		t.Fatalf("spare sessions: %v %+v", err, sl)
+	}
+	w.spareSID = sl.Sessions[0].SessionID
 	w.per["handover"], w.per["settle"], w.per["reverse"] = handOver, settle, reverse
 	w.per["complaint"], w.per["vehicle"], w.per["defect"], w.per["task"], w.per["user"] = complaints, vehicles, defects, tasks, users
 	return w
@@ -226,6 +235,21 @@ var (
 		{"GET", "/v1/audit/ops", fixed("/v1/audit/ops"), supPlus},
 		{"GET", "/v1/audit/events", fixed("/v1/audit/events"), supPlus},
 		{"GET", "/v1/damage-reports", fixed("/v1/damage-reports"), dispPlus},
+
+		// People.
+		{"GET", "/v1/couriers", fixed("/v1/couriers?active=true"), dispPlus},
+		{"PATCH", "/v1/admin/users/:user_id", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.s[asOther].userID, body: map[string]any{"display_name": "Other courier"}}
+		}, adminOnly},
+		{"GET", "/v1/admin/users/:user_id/sessions", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.s[asOwner].userID + "/sessions"}
+		}, adminOnly},
+		{"DELETE", "/v1/admin/users/:user_id/sessions/:session_id", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.spare + "/sessions/" + w.spareSID}
+		}, [callers]int{403, 403, 403, 403, 204, 401}},
+		{"POST", "/v1/admin/users/:user_id/password", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/admin/users/" + w.spare + "/password", body: map[string]any{"password": "spare-password"}}
+		}, [callers]int{403, 403, 403, 403, 204, 401}},
 
 		// Photos: anyone signed in uploads; couriers read only their own.
 		{"PUT", "/v1/blobs/:sha256", func(w *authzWorld, who int) authzReq {

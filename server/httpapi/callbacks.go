@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"strconv"
-
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
@@ -69,10 +67,10 @@ func (h *handler) listCallbacks(c *fiber.Ctx) error {
 		}
 		f.DueBefore = t
 	}
-	if f.Overdue, err = callbackQueryBool(c, "overdue"); err != nil {
+	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
 		return err
 	}
-	if f.Review, err = callbackQueryBool(c, "review"); err != nil {
+	if f.Review, err = queryBool(c, "review"); err != nil {
 		return err
 	}
 	out, err := h.Callbacks.ListCallbacks(c.UserContext(), f)
@@ -139,7 +137,7 @@ func (h *handler) putPushToken(tokens server.PushTokens) fiber.Handler {
 
 func (h *handler) purgePII(p server.Purger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		dry, err := callbackQueryBool(c, "dry_run")
+		dry, err := queryBool(c, "dry_run")
 		if err != nil {
 			return err
 		}
@@ -149,17 +147,4 @@ func (h *handler) purgePII(p server.Purger) fiber.Handler {
 		}
 		return c.JSON(rep)
 	}
-}
-
-// callbackQueryBool reads a boolean query parameter (absent: false).
-func callbackQueryBool(c *fiber.Ctx, name string) (bool, error) {
-	s := c.Query(name)
-	if s == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return false, server.Invalid(name + ": true or false")
-	}
-	return b, nil
 }

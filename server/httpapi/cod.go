@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"time"
-
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
@@ -27,7 +25,7 @@ func (h *handler) listLedger(c *fiber.Ctx) error {
 		return err
 	}
 	f := server.LedgerFilter{CourierID: c.Query("courier_id"), Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit}
-	if f.Overdue, err = boolQuery(c, "overdue"); err != nil {
+	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
 		return err
 	}
 	if f.From, err = timeQuery(c, "from"); err != nil {
@@ -101,28 +99,4 @@ func (h *handler) reverse(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(out)
-}
-
-// boolQuery reads an optional ?name=true|false.
-func boolQuery(c *fiber.Ctx, name string) (bool, error) {
-	switch c.Query(name) {
-	case "", "false":
-		return false, nil
-	case "true":
-		return true, nil
-	}
-	return false, server.Invalid(name + ": true or false")
-}
-
-// timeQuery reads an optional RFC 3339 time ?name=.
-func timeQuery(c *fiber.Ctx, name string) (time.Time, error) {
-	s := c.Query(name)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, ok := syncproto.ParseOpTime(s)
-	if !ok {
-		return time.Time{}, server.Invalid(name + ": an RFC 3339 time with offset")
-	}
-	return t, nil
 }

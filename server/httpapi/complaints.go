@@ -35,10 +35,10 @@ func (h *handler) listComplaints(c *fiber.Ctx) error {
 		return err
 	}
 	f := server.ComplaintFilter{Status: c.Query("status"), CourierID: c.Query("courier_id"), Cursor: c.Query("cursor"), Limit: limit}
-	if f.Overdue, err = boolQuery(c, "overdue"); err != nil {
+	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
 		return err
 	}
-	if f.AtRisk, err = boolQuery(c, "at_risk"); err != nil {
+	if f.AtRisk, err = queryBool(c, "at_risk"); err != nil {
 		return err
 	}
 	out, err := h.Complaints.ListComplaints(c.UserContext(), f)

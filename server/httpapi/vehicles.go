@@ -50,7 +50,7 @@ func (h *handler) listVehicles(c *fiber.Ctx) error {
 		return err
 	}
 	f := server.VehicleFilter{Cursor: c.Query("cursor"), Limit: limit}
-	if f.Attention, err = boolQuery(c, "attention"); err != nil {
+	if f.Attention, err = queryBool(c, "attention"); err != nil {
 		return err
 	}
 	out, err := h.Vehicles.ListVehicles(c.UserContext(), f)
