@@ -145,6 +145,8 @@ export function get(path, query) {
 
 /** POST a JSON body. */
 export const post = (path, body) => send('POST', path, body === undefined ? {} : body);
+/** DELETE a resource. */
+export const del = (path) => send('DELETE', path);
 /** PATCH a JSON body. */
 export const patch = (path, body) => send('PATCH', path, body);
 /** GET a route's raw response (a photo, a CSV file) with the token in the header, never in the URL. */

@@ -82,6 +82,8 @@ const en = {
   'admin.disable_help': 'The user cannot sign in any more and every session of theirs ends at once.', 'admin.enable_help': 'The user may sign in again.',
   'admin.password_reset_ok': 'Password changed.', 'admin.devices': 'Devices (last seen)', 'admin.settings': 'Rules in force', 'admin.setting': 'Rule',
   'admin.settings_help': 'The company targets the quality report checks.',
+  'admin.sessions': 'Sessions', 'admin.device': 'Device', 'admin.signed_in': 'Signed in', 'admin.last_seen': 'Last seen',
+  'admin.ended': 'ended', 'admin.revoke': 'Revoke',
   'set.targets.satisfaction': 'Satisfied customers, at least', 'set.targets.complaint_rate': 'Complaint rate, below',
 };
 
@@ -164,6 +166,8 @@ const zh = {
   'admin.disable_help': '该用户将无法登录，其所有会话立即失效。', 'admin.enable_help': '该用户可以重新登录。',
   'admin.password_reset_ok': '密码已修改。', 'admin.devices': '设备（最近在线）', 'admin.settings': '现行规则', 'admin.setting': '规则',
   'admin.settings_help': '质量报表核对的公司目标。',
+  'admin.sessions': '会话', 'admin.device': '设备', 'admin.signed_in': '登录时间', 'admin.last_seen': '最近在线',
+  'admin.ended': '已结束', 'admin.revoke': '注销',
   'set.targets.satisfaction': '满意客户比例，不低于', 'set.targets.complaint_rate': '投诉率，低于',
 };
 

@@ -1,7 +1,7 @@
 // Admin: users (create, change role, disable, reset password), a user's
 // devices, and the rules in force.
 import { t } from '../i18n.js';
-import { get, post, patch, loadPeople, couriers } from '../api.js';
+import { get, post, patch, del, loadPeople, couriers } from '../api.js';
 import { h, when, badge, notice, errText, field, select, table } from '../ui.js';
 import { formDialog } from '../dialogs.js';
 import { TARGETS } from './quality.js';
@@ -36,6 +36,38 @@ function setActive(u, active, changed) {
     () => patch('/v1/admin/users/' + encodeURIComponent(u.user_id), { active }), changed, active ? t('admin.enable') : t('admin.disable'));
 }
 
+function sessions(u) {
+  const msg = notice();
+  const body = h('div#sessions-list');
+  const dlg = h('dialog#sessions', { 'aria-labelledby': 'sessions-title' }, h('h2#sessions-title', t('admin.sessions') + ': ' + u.username), msg, body,
+    h('div.actions', h('button', { type: 'button', onclick: () => dlg.close() }, t('close'))));
+  const load = async () => {
+    try {
+      const r = await get('/v1/admin/users/' + encodeURIComponent(u.user_id) + '/sessions', { limit: 100 });
+      body.replaceChildren(table([
+        { label: t('admin.device'), cell: (s) => s.device_id },
+        { label: t('admin.signed_in'), cell: (s) => when(s.created_at) },
+        { label: t('admin.last_seen'), cell: (s) => when(s.last_seen_at) },
+        { label: t('status'), cell: (s) => (s.active ? badge(t('active'), 'ok') : badge(t('admin.ended'), 'info')) },
+        { label: t('actions'), cell: (s) => (s.active ? h('button', { type: 'button', class: 'act-revoke', onclick: async () => {
+          try {
+            await del('/v1/admin/users/' + encodeURIComponent(u.user_id) + '/sessions/' + encodeURIComponent(s.session_id));
+            load();
+          } catch (e) {
+            msg.show(errText(e), 'bad');
+          }
+        } }, t('admin.revoke')) : '') },
+      ], r.sessions));
+    } catch (e) {
+      msg.show(errText(e), 'bad');
+    }
+  };
+  dlg.addEventListener('close', () => dlg.remove());
+  document.body.append(dlg);
+  dlg.showModal();
+  load();
+}
+
 function settings() {
   const rows = [
     [t('set.targets.satisfaction'), '≥ ' + TARGETS.satisfaction_share_percent.value + ' %'],
@@ -65,6 +97,7 @@ export async function admin(main) {
         { label: t('admin.devices'), cell: (u) => h('ul.plain', (devices.get(u.user_id) || []).map((d) => h('li', d.device_id, d.last_seen_at ? ' · ' + when(d.last_seen_at) : ''))) },
         { label: t('actions'), cell: (u) => h('div.actions',
           h('button', { type: 'button', class: 'act-edit', onclick: () => editUser(u, refresh) }, t('admin.edit')),
+          h('button', { type: 'button', class: 'act-sessions', onclick: () => sessions(u) }, t('admin.sessions')),
           h('button', { type: 'button', class: 'act-password', onclick: () => resetPassword(u, () => msg.show(t('admin.password_reset_ok'), 'ok')) }, t('admin.reset_password')),
           u.active === false
             ? h('button', { type: 'button', class: 'act-enable', onclick: () => setActive(u, true, refresh) }, t('admin.enable'))

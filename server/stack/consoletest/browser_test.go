@@ -94,7 +94,11 @@ type tab struct {
 	t   *testing.T
 	ctx context.Context
 	b   *browser
+	rec *recorder
+}
 
+// recorder keeps what a tab's listener saw.
+type recorder struct {
 	mu       sync.Mutex
 	requests []string       // URLs requested
 	sizes    map[string]int // request id → encoded bytes received
@@ -103,8 +107,8 @@ type tab struct {
 
 func (b *browser) tab(t *testing.T) *tab {
 	t.Helper()
-	tb := &tab{t: t, b: b, sizes: map[string]int{}, ids: map[network.RequestID]string{}}
-	ctx, cancel := chromedp.NewContext(b.alloc, chromedp.WithListener(tb.event))
+	tb := &tab{t: t, b: b, rec: &recorder{sizes: map[string]int{}, ids: map[network.RequestID]string{}}}
+	ctx, cancel := chromedp.NewContext(b.alloc, chromedp.WithListener(tb.rec.event))
 	t.Cleanup(cancel)
 	tb.ctx = ctx
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil { // opens the tab: no timeout on its first Run
@@ -117,8 +121,11 @@ func (b *browser) tab(t *testing.T) *tab {
 	return tb
 }
 
+// with returns the tab for use in the (sub)test t.
+func (tb *tab) with(t *testing.T) *tab { return &tab{t: t, ctx: tb.ctx, b: tb.b, rec: tb.rec} }
+
 // event records the requests of the tab and the bytes they received.
-func (tb *tab) event(ev any) {
+func (tb *recorder) event(ev any) {
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
 	switch e := ev.(type) {
@@ -190,7 +197,7 @@ func (tb *tab) login(user, pass string) {
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), user),
 		chromedp.SendKeys(chromedp.CSS("#password"), pass),
-		chromedp.Submit(chromedp.CSS("#login")),
+		chromedp.Click(chromedp.CSS("#login button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#whoami")))
 }
 
@@ -235,11 +242,11 @@ func (tb *tab) shot(name string) {
 // offHost lists the requests to anything but the console's origin
 // (data: and blob: URLs are local).
 func (tb *tab) offHost() []string {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
+	tb.rec.mu.Lock()
+	defer tb.rec.mu.Unlock()
 	origin, _ := url.Parse(tb.b.origin)
 	var out []string
-	for _, r := range tb.requests {
+	for _, r := range tb.rec.requests {
 		u, err := url.Parse(r)
 		if err != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Host != origin.Host) {
 			out = append(out, r)
@@ -250,10 +257,10 @@ func (tb *tab) offHost() []string {
 
 // received is the total of encoded (compressed) bytes received so far.
 func (tb *tab) received() int {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
+	tb.rec.mu.Lock()
+	defer tb.rec.mu.Unlock()
 	n := 0
-	for _, s := range tb.sizes {
+	for _, s := range tb.rec.sizes {
 		n += s
 	}
 	return n

@@ -43,6 +43,7 @@ func TestConsoleJourneys(t *testing.T) {
 // firstLoad: the login page with everything it loads is under 300 KB
 // compressed and asks no other host for anything.
 func firstLoad(t *testing.T, tb *tab) {
+	tb = tb.with(t)
 	tb.do(chromedp.Navigate(tb.b.origin+"/console/"), chromedp.WaitVisible(chromedp.CSS("#password")))
 	tb.until("the page to settle", `document.readyState === 'complete'`)
 	if n := tb.received(); n <= 0 || n > 300*1024 {
@@ -60,6 +61,7 @@ func firstLoad(t *testing.T, tb *tab) {
 }
 
 func complaintToCallback(t *testing.T, w *world, tb *tab) {
+	tb = tb.with(t)
 	tb.until("Today", `!!document.querySelector('#t-risk .count')`)
 	if got := eval[string](tb, `document.querySelector('#t-risk .count').textContent`); got != "1" {
 		t.Errorf("Today: %s complaints at risk, want 1", got)
@@ -69,7 +71,7 @@ func complaintToCallback(t *testing.T, w *world, tb *tab) {
 
 	// Find the parcel by its waybill.
 	tb.do(chromedp.Click(chromedp.CSS("#nav-parcel")), chromedp.WaitVisible(chromedp.CSS("#parcel-input")),
-		chromedp.SendKeys(chromedp.CSS("#parcel-input"), waybill), chromedp.Submit(chromedp.CSS("#parcel-form")))
+		chromedp.SendKeys(chromedp.CSS("#parcel-input"), waybill), chromedp.Click(chromedp.CSS("#parcel-form button[type=submit]")))
 	tb.until("the parcel's timeline", `document.querySelector('#parcel-waybill')?.textContent === '`+waybill+`' && document.querySelectorAll('#timeline li').length > 0`)
 	tb.until("the parcel's complaint", `!!document.querySelector('#parcel-result .complaint .act-callback')`)
 	tb.shot("parcel")
@@ -117,6 +119,7 @@ func complaintToCallback(t *testing.T, w *world, tb *tab) {
 }
 
 func handover(t *testing.T, tb *tab) {
+	tb = tb.with(t)
 	tb.open("#/cod/handover", "#handover-form")
 	tb.do(chromedp.SetValue(chromedp.CSS("#ho-courier"), w0(tb)))
 	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#ho-courier').dispatchEvent(new Event('change'))`))
@@ -143,6 +146,7 @@ func w0(tb *tab) string {
 }
 
 func dispatcherScreens(t *testing.T, tb *tab) {
+	tb = tb.with(t)
 	for _, s := range []struct{ hash, ready, shot string }{
 		{"#/cod/ledger", "#cod-totals", "cod-ledger"},
 		{"#/cod/balances", "#cod-balances table", "cod-balances"},
@@ -169,6 +173,7 @@ func dispatcherScreens(t *testing.T, tb *tab) {
 }
 
 func certify(t *testing.T, tb *tab) {
+	tb = tb.with(t)
 	tb.open("#/vehicles", "#vehicle-list")
 	tb.until("VAN-01 needing attention", `[...document.querySelectorAll('#vehicle-list tr')].some(r => r.textContent.includes('VAN-01') && r.textContent.includes('open defects'))`)
 	tb.shot("vehicles")
@@ -184,6 +189,7 @@ func certify(t *testing.T, tb *tab) {
 }
 
 func quality(t *testing.T, tb *tab) {
+	tb = tb.with(t)
 	tb.open("#/quality", "#quality table.figures")
 	tb.until("the charts", `document.querySelectorAll('#quality svg.chart').length >= 10 && document.querySelectorAll('#quality svg.chart rect').length >= 120`)
 	text := tb.text()
@@ -203,11 +209,12 @@ func quality(t *testing.T, tb *tab) {
 }
 
 func disable(t *testing.T, w *world, tb *tab) {
+	tb = tb.with(t)
 	tb.open("#/admin", "#user-list table")
 	tb.shot("admin")
-	tb.do(chromedp.Click(chromedp.CSS("#user-list tr.user-li .act-disable")), chromedp.WaitVisible(chromedp.CSS("#set-active")),
+	tb.do(chromedp.Click(chromedp.CSS("#user-list tr.user-lisi .act-disable")), chromedp.WaitVisible(chromedp.CSS("#set-active")),
 		chromedp.Click(chromedp.CSS("#set-active-submit")), chromedp.WaitNotPresent(chromedp.CSS("#set-active")))
-	tb.until("li shown disabled", `!!document.querySelector('#user-list tr.user-li .act-enable')`)
+	tb.until("li shown disabled", `!!document.querySelector('#user-list tr.user-lisi .act-enable')`)
 	recorded(t)(w.li.RecordCODReceipt(&mobileapi.CODReceipt{Waybill: waybill, ReceiptNo: "R-0009", AmountCents: 100, Method: "cash"}))
 	w.statuses("/v1/sync/push")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -223,6 +230,7 @@ func disable(t *testing.T, w *world, tb *tab) {
 }
 
 func courierLogin(t *testing.T, tb *tab) {
+	tb = tb.with(t)
 	tb.login("wang", staffPass)
 	tb.until("the courier page", `!!document.querySelector('#no-screens')`)
 	if n := eval[int](tb, `document.querySelectorAll('header nav a').length`); n != 0 {
@@ -235,9 +243,10 @@ func courierLogin(t *testing.T, tb *tab) {
 }
 
 func chinese(t *testing.T, tb *tab) {
+	tb = tb.with(t)
 	tb.open("#/today", "#t-risk")
 	tb.do(chromedp.Click(chromedp.CSS("button.lang")))
-	tb.until("Chinese", `document.documentElement.lang === 'zh-CN' && document.querySelector('#nav-today').textContent === '今日'`)
+	tb.until("Chinese", `document.documentElement.lang === 'zh-CN' && document.querySelector('#nav-today').textContent === '今日' && document.querySelector('#t-risk .label')?.textContent === '临近超时的投诉'`)
 	text := tb.text()
 	for _, want := range []string{"临近超时的投诉", "代收货款", "退出"} {
 		if !strings.Contains(text, want) {

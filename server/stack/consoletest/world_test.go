@@ -73,16 +73,16 @@ func newWorld(t *testing.T) *world {
 	for _, u := range []struct{ name, role, display string }{
 		{"disp", syncproto.RoleDispatcher, "Dana Dispatcher"},
 		{"sup", syncproto.RoleSupervisor, "Sam Supervisor"},
-		{"li", syncproto.RoleCourier, "李四"},
+		{"lisi", syncproto.RoleCourier, "李四"},
 		{"wang", syncproto.RoleCourier, "王五"},
 	} {
 		var out syncproto.User
 		w.call(t, root, "POST", "/v1/admin/users", syncproto.CreateUserRequest{Username: u.name, Password: staffPass, Role: u.role, DisplayName: u.display}, 201, &out)
-		if u.name == "li" {
+		if u.name == "lisi" {
 			w.liID = out.UserID
 		}
 	}
-	w.li = w.outbox(t, "li", "handheld-li")
+	w.li = w.outbox(t, "lisi", "handheld-li")
 	w.wang = w.outbox(t, "wang", "handheld-wang")
 	w.dayOfWork(t)
 	return w
