@@ -17,6 +17,11 @@ const (
 	TaskCancelled = "cancelled"
 )
 
+// FlagUnknownWaybill marks a callback task created for a waybill the
+// server has no pickup of (yet): it is created, not refused (the pickup
+// may still be in a courier's outbox), and a dispatcher can see it.
+const FlagUnknownWaybill = "unknown_waybill"
+
 // FlagReviewNeeded marks a callback outcome (and its task) that arrived for
 // a task cancelled, closed or reassigned while the courier was offline: the
 // call happened, so it is kept, and a dispatcher should look at it.
@@ -55,22 +60,32 @@ type NewCallback struct {
 	ComplaintID string             `json:"complaint_id,omitempty"`
 }
 
+// FromComplaint reports whether the task takes its contact from the
+// complaint it names: complaint_id given and no customer typed.
+func (r *NewCallback) FromComplaint() bool {
+	return r.ComplaintID != "" && r.Customer.Name == "" && r.Customer.Phone == ""
+}
+
 // Check validates r and returns its due time: due_by when given (RFC 3339
-// with offset), else now + def. Messages name fields, never values.
+// with offset, after now: a past one is unprocessable), else now + def.
+// With complaint_id the customer may be left out (the complaint's sealed
+// contact is copied) and so may the waybill (the complaint's is taken).
+// Messages name fields, never values.
 func (r *NewCallback) Check(now time.Time, def time.Duration) (time.Time, error) {
 	switch {
 	case r.CourierID == "" || len(r.CourierID) > 64:
 		return time.Time{}, Invalid("courier_id: required")
-	case !syncproto.ValidWaybill(r.Waybill):
+	case (r.Waybill != "" || r.ComplaintID == "") && !syncproto.ValidWaybill(r.Waybill):
 		return time.Time{}, Invalid("waybill: 6–32 of [A-Za-z0-9-]")
 	case strings.TrimSpace(r.Reason) == "" || !utf8.ValidString(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxReasonRunes:
 		return time.Time{}, Invalid("reason: required, valid UTF-8, at most 500 characters")
-	case strings.TrimSpace(r.Customer.Name) == "" || !utf8.ValidString(r.Customer.Name) || utf8.RuneCountInString(r.Customer.Name) > syncproto.MaxNameRunes:
-		return time.Time{}, Invalid("customer.name: required, valid UTF-8, at most 64 characters")
-	case !syncproto.ValidPhone(r.Customer.Phone):
-		return time.Time{}, Invalid("customer.phone: 3–20 digits, optional leading +, spaces or dashes")
 	case r.ComplaintID != "" && !ValidRecordID(r.ComplaintID):
 		return time.Time{}, Invalid("complaint_id: 1–64 of [A-Za-z0-9_-]")
+	case r.FromComplaint():
+	case strings.TrimSpace(r.Customer.Name) == "" || !utf8.ValidString(r.Customer.Name) || utf8.RuneCountInString(r.Customer.Name) > syncproto.MaxNameRunes:
+		return time.Time{}, Invalid("customer.name: required (or complaint_id), valid UTF-8, at most 64 characters")
+	case !syncproto.ValidPhone(r.Customer.Phone):
+		return time.Time{}, Invalid("customer.phone: 3–20 digits, optional leading +, spaces or dashes")
 	}
 	if r.DueBy == "" {
 		return now.Add(def), nil
@@ -78,6 +93,9 @@ func (r *NewCallback) Check(now time.Time, def time.Duration) (time.Time, error)
 	due, ok := syncproto.ParseOpTime(r.DueBy)
 	if !ok {
 		return time.Time{}, Invalid("due_by: an RFC 3339 time with offset")
+	}
+	if !due.After(now) {
+		return time.Time{}, syncproto.Errorf(syncproto.CodeUnprocessable, "due_by: in the past")
 	}
 	return due, nil
 }

@@ -2,8 +2,6 @@ package bolt
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -97,9 +95,11 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 	}
 	// Seal before the transaction: it holds only lookups and puts, and
 	// the plain contact never reaches the file.
-	contact, err := d.sealParty(syncproto.Party{Name: req.Customer.Name, Phone: req.Customer.Phone})
-	if err != nil {
-		return nil, err
+	var contact sealedParty
+	if !req.FromComplaint() {
+		if contact, err = d.sealParty(syncproto.Party{Name: req.Customer.Name, Phone: req.Customer.Phone}); err != nil {
+			return nil, err
+		}
 	}
 	return decide(d, func(tx *bbolt.Tx) (*server.CallbackTask, error) {
 		ok, err := isCourier(tx, req.CourierID)
@@ -109,18 +109,23 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 		if !ok {
 			return nil, errNotCourier
 		}
+		waybill := req.Waybill
 		if req.ComplaintID != "" {
-			if err := complaintExists(tx, req.ComplaintID); err != nil {
+			if waybill, contact, err = fromComplaint(tx, req, contact); err != nil {
 				return nil, err
 			}
+		}
+		var flags []string
+		if tx.Bucket(bucketPickups).Get([]byte(waybill)) == nil {
+			flags = []string{server.FlagUnknownWaybill}
 		}
 		tasks := tx.Bucket(bucketTasks)
 		id, seq, err := nextRef(tasks, "cb")
 		if err != nil {
 			return nil, err
 		}
-		t := &taskRecord{TaskID: id, CourierID: req.CourierID, Status: server.TaskOpen, Seq: seq, Waybill: req.Waybill,
-			Reason: req.Reason, DueBy: due, Contact: contact, Version: 1, ComplaintID: req.ComplaintID,
+		t := &taskRecord{TaskID: id, CourierID: req.CourierID, Status: server.TaskOpen, Seq: seq, Waybill: waybill,
+			Reason: req.Reason, DueBy: due, Contact: contact, Version: 1, ComplaintID: req.ComplaintID, Flags: flags,
 			CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := putTask(tx, t); err != nil {
 			return nil, err
@@ -155,19 +160,32 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 	})
 }
 
-// complaintExists checks a complaint id "cp-N" against the complaints
-// bucket (keyed by u64(N)); an unknown one is unprocessable.
-func complaintExists(tx *bbolt.Tx, id string) error {
-	unknown := syncproto.Errorf(syncproto.CodeUnprocessable, "complaint_id: no such complaint")
-	s, ok := strings.CutPrefix(id, "cp-")
-	if !ok {
-		return unknown
+// fromComplaint checks the complaint a task is made from and returns the
+// task's waybill (the request's, else the complaint's) and contact (the
+// typed one, else a copy of the complaint's sealed customer: nobody
+// retypes it and it is never unsealed here). An unknown complaint, or one
+// whose contact is needed but purged, is unprocessable.
+func fromComplaint(tx *bbolt.Tx, req *server.NewCallback, typed sealedParty) (string, sealedParty, error) {
+	rec, err := getComplaint(tx, req.ComplaintID)
+	if err != nil {
+		return "", typed, err
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || tx.Bucket(bucketComplaints).Get(u64(n)) == nil {
-		return unknown
+	if rec == nil {
+		return "", typed, syncproto.Errorf(syncproto.CodeUnprocessable, "complaint_id: no such complaint")
 	}
-	return nil
+	waybill := req.Waybill
+	if waybill == "" {
+		if waybill = rec.Complaint.Waybill; waybill == "" {
+			return "", typed, server.Invalid("waybill: required (the complaint names none)")
+		}
+	}
+	if !req.FromComplaint() {
+		return waybill, typed, nil
+	}
+	if rec.Customer.Purged || len(rec.Customer.Sealed) == 0 {
+		return "", typed, syncproto.Errorf(syncproto.CodeUnprocessable, "complaint_id: the complaint's contact was purged; give customer")
+	}
+	return waybill, rec.Customer, nil
 }
 
 // Callback implements server.CallbackService.

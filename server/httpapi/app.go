@@ -32,6 +32,7 @@ type Config struct {
 	Vehicles   server.VehicleService
 	Reports    server.ReportService
 	Accounts   server.Accounts
+	Handovers  server.HandoverLog
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
@@ -106,6 +107,7 @@ func New(cfg Config) *fiber.App {
 	h.vehicleRoutes(v1)
 	h.reportRoutes(v1)
 	h.accountRoutes(v1)
+	h.handoverRoutes(v1)
 	if cfg.Events != nil {
 		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
 	}

@@ -294,6 +294,7 @@ var (
 		{"GET", "/v1/cod/ledger", fixed("/v1/cod/ledger?overdue=true"), dispPlus},
 		{"GET", "/v1/cod/balances", fixed("/v1/cod/balances"), dispPlus},
 		{"GET", "/v1/cod/discrepancies", fixed("/v1/cod/discrepancies"), dispPlus},
+		{"GET", "/v1/cod/handovers", fixed("/v1/cod/handovers?courier_id=u1"), dispPlus},
 		{"POST", "/v1/cod/handovers", func(w *authzWorld, who int) authzReq {
 			return authzReq{path: "/v1/cod/handovers", body: map[string]any{"courier_id": w.s[asOwner].userID,
 				"receipt_nos": []string{w.mine("handover", who)}, "counted_cents": 1000}}

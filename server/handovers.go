@@ -1,0 +1,29 @@
+package server
+
+import (
+	"context"
+	"time"
+)
+
+// HandoverFilter selects hand-overs for GET /v1/cod/handovers.
+type HandoverFilter struct {
+	CourierID string
+	// From and To bound the hand-over time: From ≤ at < To (zero: open).
+	From, To time.Time
+	Cursor   string
+	Limit    int
+}
+
+// HandoverList is the body of GET /v1/cod/handovers.
+type HandoverList struct {
+	Handovers []Handover `json:"handovers"`
+	Cursor    string     `json:"cursor"`
+	HasMore   bool       `json:"has_more"`
+}
+
+// HandoverLog lists confirmed cash hand-overs.
+type HandoverLog interface {
+	// ListHandovers lists hand-overs oldest first. Errors:
+	// invalid_request (cursor).
+	ListHandovers(ctx context.Context, f HandoverFilter) (*HandoverList, error)
+}
