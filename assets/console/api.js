@@ -164,7 +164,10 @@ export async function loadPeople(force) {
   const tasks = [get('/v1/couriers', { limit: 500 }).then((r) => r.couriers || []).catch(() => [])];
   if (me && me.role === 'admin') tasks.push(get('/v1/admin/users', { limit: 500 }).then((r) => r.users || []).catch(() => []));
   for (const list of await Promise.all(tasks)) {
-    for (const u of list) names.set(u.user_id, { name: u.display_name || u.username, active: u.active !== false, role: u.role || 'courier', devices: u.devices || [] });
+    for (const u of list) {
+      const had = names.get(u.user_id) || {};
+      names.set(u.user_id, { name: u.display_name || u.username, active: u.active !== false, role: u.role || had.role || 'courier', devices: u.devices || had.devices || [] });
+    }
   }
 }
 
