@@ -133,6 +133,9 @@ func (d *DB) CreateCallback(ctx context.Context, p server.Principal, req *server
 		if err := tx.Bucket(bucketTaskOrder).Put(u64(seq), []byte(id)); err != nil {
 			return nil, err
 		}
+		if err := indexWaybill(tx, waybill, wbCallback, []byte(id)); err != nil {
+			return nil, err
+		}
 		if req.ComplaintID != "" {
 			cb, err := tx.Bucket(bucketComplaintCallback).CreateBucketIfNotExists([]byte(req.ComplaintID))
 			if err != nil {

@@ -66,6 +66,9 @@ func (a *applier) codReceipt(po *pendingOp, p *syncproto.CODReceipt) (string, []
 	if err := l.publishBalance(a.courier, a.now); err != nil {
 		return "", nil, nil, err
 	}
+	if err := indexWaybill(a.tx, p.Waybill, wbCOD, []byte(p.ReceiptNo)); err != nil {
+		return "", nil, nil, err
+	}
 	rec := &codRecord{recordMeta: a.meta(po, ref, flags...), Receipt: p, Discrepancy: disc, EntrySeq: row.Seq}
 	return ref, flags, nil, putJSON(b, []byte(p.ReceiptNo), rec)
 }

@@ -91,6 +91,9 @@ func (d *DB) storeComplaint(tx *bbolt.Tx, r *complaintRecord) error {
 	if err := tx.Bucket(bucketComplaintReceived).Put(complaintReceivedKey(r), complaintReceivedValue(r)); err != nil {
 		return err
 	}
+	if err := indexWaybill(tx, r.Complaint.Waybill, wbComplaint, u64(seq)); err != nil {
+		return err
+	}
 	return d.publishComplaint(tx, r)
 }
 

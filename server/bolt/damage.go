@@ -24,6 +24,9 @@ func (a *applier) damageReport(po *pendingOp, p *syncproto.DamageReport) (string
 	if err := a.referBlobs(p.Photos); err != nil {
 		return "", nil, nil, err
 	}
+	if err := indexWaybill(a.tx, p.Waybill, wbDamage, u64(seq)); err != nil {
+		return "", nil, nil, err
+	}
 	return ref, nil, nil, putJSON(b, u64(seq), &damageRecord{recordMeta: a.meta(po, ref), Report: p})
 }
 

@@ -105,6 +105,9 @@ func (d *DB) initBuckets(tx *bbolt.Tx) error {
 	if err := indexOldSessions(tx); err != nil {
 		return err
 	}
+	if err := indexOldWaybills(tx); err != nil {
+		return err
+	}
 	if v := meta.Get(keyEpoch); v != nil {
 		d.epoch = binary.BigEndian.Uint64(v)
 		return nil

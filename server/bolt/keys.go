@@ -30,7 +30,7 @@ var (
 
 	// allBuckets are created when the file opens: the core ones here, and
 	// each feature's own list from its file.
-	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets, accountBuckets)
+	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets, accountBuckets, [][]byte{bucketWaybills})
 
 	coreBuckets = [][]byte{
 		bucketMeta, bucketUsers, bucketUsernames, bucketSessions, bucketOps, bucketAuditOps,

@@ -33,6 +33,7 @@ type Config struct {
 	Reports    server.ReportService
 	Accounts   server.Accounts
 	Handovers  server.HandoverLog
+	Parcels    server.Parcels
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
@@ -108,6 +109,7 @@ func New(cfg Config) *fiber.App {
 	h.reportRoutes(v1)
 	h.accountRoutes(v1)
 	h.handoverRoutes(v1)
+	h.parcelRoutes(v1)
 	if cfg.Events != nil {
 		v1.Get("/audit/events", require(syncproto.RoleSupervisor), h.auditEvents)
 	}

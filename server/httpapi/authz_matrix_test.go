@@ -50,6 +50,7 @@ type authzWorld struct {
 	newBlobs [callers][]byte
 	patches  [callers][]byte
 	taskID   string // open, assigned to the owner
+	waybill  string // the owner's picked-up parcel
 	spare    string // an account whose password and sessions the admin rows change
 	spareSID string // a session of spare
 }
@@ -135,6 +136,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		return tk.TaskID
 	}
 	w.taskID = task()
+	w.waybill = wb
 	for _, i := range []int{asDispatcher, asSupervisor, asAdmin} {
 		tasks[i] = task()
 	}
@@ -238,6 +240,7 @@ var (
 
 		// People.
 		{"GET", "/v1/couriers", fixed("/v1/couriers?active=true"), dispPlus},
+		{"GET", "/v1/parcels/:waybill", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/parcels/" + w.waybill} }, dispPlus},
 		{"PATCH", "/v1/admin/users/:user_id", func(w *authzWorld, _ int) authzReq {
 			return authzReq{path: "/v1/admin/users/" + w.s[asOther].userID, body: map[string]any{"display_name": "Other courier"}}
 		}, adminOnly},

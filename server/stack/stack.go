@@ -141,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	app := httpapi.New(httpapi.Config{
 		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
-		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Accounts: db, Handovers: db, Logger: cfg.Logger,
+		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Accounts: db, Handovers: db, Parcels: db, Logger: cfg.Logger,
 		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 	})
 	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
