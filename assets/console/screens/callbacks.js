@@ -56,7 +56,7 @@ function outcomes(task) {
 /** Renders the callbacks screen; returns its refresh. */
 export async function callbacks(main, args) {
   const status = select([['', t('all')], ['open', t('status.open')], ['done', t('status.done')], ['cancelled', t('status.cancelled')], ['overdue', t('overdue')], ['review', t('review_needed')]], { id: 'cbf-status' });
-  status.value = args[0] || 'open';
+  status.value = args[0] === 'all' ? '' : args[0] || 'open';
   const courier = courierPicker('', { id: 'cbf-courier' });
   courier.options[0].textContent = t('all.couriers');
   const msg = notice();

@@ -2,51 +2,45 @@
 // happened to the parcel, its complaints (with their actions) and photos.
 import { t } from '../i18n.js';
 import { get } from '../api.js';
-import { h, when, person, notice, errText, field, photo, openPhoto, badge, scrubPhone } from '../ui.js';
+import { h, when, person, notice, errText, field, photo, openPhoto, badge, scrubPhone, yuan } from '../ui.js';
 import { complaintCard } from './complaints.js';
 
-// Fields of the pickup never shown even if a server sent them unmasked.
-const HIDDEN = new Set(['phone', 'name', 'address']);
+function thumbs(photos, ctx) {
+  return h('span.photos', (photos || []).map((ph) => (ph.state === 'stored'
+    ? h('button.thumb', { type: 'button', onclick: () => openPhoto(ph.sha256, ctx.atLeast('supervisor')), 'aria-label': t('photo.open') }, photo(ph.sha256, 'thumb'))
+    : badge(t('photo.' + ph.state, { fallback: ph.state }), 'warn'))));
+}
 
-function facts(obj, prefix) {
-  const out = [];
-  for (const [k, v] of Object.entries(obj || {})) {
-    if (HIDDEN.has(k) || v === null || v === undefined || v === '') continue;
-    if (typeof v === 'object' && !Array.isArray(v)) {
-      out.push(...facts(v, (prefix ? prefix + '.' : '') + k));
-      continue;
-    }
-    const key = (prefix ? prefix + '.' : '') + k;
-    let shown = Array.isArray(v) ? v.join(', ') : String(v);
-    if (/_cents$/.test(k) && typeof v === 'number') shown = '¥' + (v / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-    else if (/_at$/.test(k)) shown = when(v);
-    else if (!/_masked$/.test(k)) shown = scrubPhone(shown);
-    out.push(h('dt', t('field.' + key, { fallback: key })), h('dd', shown));
-  }
-  return out;
+function event(e, ctx) {
+  return h('li', { 'data-type': e.type },
+    h('time', when(e.at)), ' ', badge(t('event.' + e.type, { fallback: e.type }), 'info'), ' ',
+    e.actor ? person(e.actor) : '', e.summary ? ' · ' + scrubPhone(e.summary) : '',
+    e.amount_cents !== undefined && e.amount_cents !== null ? ' · ' + yuan(e.amount_cents) : '',
+    e.state ? [' ', badge(t('custody.' + e.state, { fallback: t('status.' + e.state, { fallback: e.state }) }), 'status')] : null,
+    e.photos && e.photos.length ? h('div', thumbs(e.photos, ctx)) : null);
 }
 
 async function lookup(waybill, out, ctx) {
   const wb = encodeURIComponent(waybill);
-  const [p, comp, dmg] = await Promise.all([
+  const [p, comp] = await Promise.all([
     get('/v1/parcels/' + wb),
     get('/v1/complaints', { waybill, limit: 100 }).catch(() => ({ complaints: [] })),
-    get('/v1/damage-reports', { waybill, limit: 100 }).catch(() => ({ reports: [] })),
   ]);
   const redo = () => lookup(waybill, out, ctx);
   const complaintsHere = (comp.complaints || []).filter((c) => c.waybill === waybill);
+  const pk = p.pickup;
   out.replaceChildren(
     h('h2', t('parcel.waybill'), ' ', h('span#parcel-waybill', p.waybill)),
-    p.pickup ? h('section.card', h('h3', t('parcel.pickup')), h('dl.facts', facts(p.pickup))) : h('p', t('parcel.no_pickup')),
-    h('section.card', h('h3', t('parcel.timeline')),
-      h('ol#timeline.timeline', (p.events || []).map((e) => h('li', { 'data-type': e.type },
-        h('time', when(e.at)), ' ', badge(t('event.' + e.type, { fallback: e.type }), 'info'), ' ',
-        e.actor ? person(e.actor) : '', e.summary ? ' · ' + scrubPhone(e.summary) : '')))),
-    (dmg.reports || []).length ? h('section.card', h('h3', t('nav.damage')), (dmg.reports || []).map((r) => h('div.photos',
-      h('p', t('severity.' + r.severity), ' · ', t('stage.' + r.stage), ' · ', when(r.recorded_at)),
-      r.photos.map((ph) => (ph.state === 'stored'
-        ? h('button.thumb', { type: 'button', onclick: () => openPhoto(ph.sha256, ctx.atLeast('supervisor')), 'aria-label': t('photo.open') }, photo(ph.sha256, 'thumb'))
-        : badge(t('photo.' + ph.state), 'warn')))))) : null,
+    pk ? h('section.card', h('h3', t('parcel.pickup')), h('dl.facts',
+      h('dt', t('courier')), h('dd', person(pk.courier_id)),
+      h('dt', t('field.recorded_at')), h('dd', when(pk.recorded_at)),
+      h('dt', t('field.sender')), h('dd.masked', pk.sender.name_masked + ' · ' + pk.sender.phone_masked),
+      h('dt', t('field.recipient')), h('dd.masked', pk.recipient.name_masked + ' · ' + pk.recipient.phone_masked),
+      h('dt', t('field.weight_g')), h('dd', String(pk.weight_g)),
+      h('dt', t('field.declared_value_cents')), h('dd', yuan(pk.declared_value_cents), pk.insured ? ' · ' + t('field.insured') + ' ' + yuan(pk.insured_value_cents) : ''),
+      h('dt', t('field.cod_amount_cents')), h('dd', yuan(pk.cod_amount_cents)),
+      pk.freight_cents !== undefined ? [h('dt', t('field.freight_cents')), h('dd', yuan(pk.freight_cents))] : null)) : h('p', t('parcel.no_pickup')),
+    h('section.card', h('h3', t('parcel.timeline')), h('ol#timeline.timeline', (p.events || []).map((e) => event(e, ctx)))),
     complaintsHere.length ? h('section', h('h3', t('nav.complaints')), complaintsHere.map((c) => complaintCard(c, ctx, redo))) : null);
 }
 

@@ -89,7 +89,7 @@ func complaintToCallback(t *testing.T, w *world, tb *tab) {
 	tb.do(chromedp.Click(chromedp.CSS("#callback-from-complaint-submit")), chromedp.WaitNotPresent(chromedp.CSS("#callback-from-complaint")))
 
 	// The task is on the callbacks board; the courier syncs and answers.
-	tb.open("#/callbacks/open", "#callback-list")
+	tb.open("#/callbacks/all", "#callback-list")
 	tb.until("the new task", `[...document.querySelectorAll('#callback-list tbody tr')].some(r => r.textContent.includes('`+waybill+`'))`)
 	sync1(t, w.li)
 	tasks, err := w.li.OpenTasks()
@@ -107,8 +107,7 @@ func complaintToCallback(t *testing.T, w *world, tb *tab) {
 	}
 	recorded(t)(w.li.RecordCallbackOutcome(&mobileapi.CallbackOutcome{TaskID: task.TaskID, Result: "reached", Resolved: true, Satisfaction: 5, Note: "apologised; delivered today"}))
 	sync1(t, w.li)
-	// No reload: the board refreshes itself.
-	tb.open("#/callbacks/", "#callback-list")
+	// No reload, no navigation: the board refreshes itself.
 	tb.until("the courier's outcome on the board", `[...document.querySelectorAll('#callback-list .outcome')].some(o => o.textContent.includes('reached'))`)
 	tb.shot("callbacks")
 	tb.noPhones("Callbacks", allPhones...)
