@@ -1,7 +1,7 @@
 // Admin: users (create, change role, disable, reset password), a user's
 // devices, and the rules in force.
 import { t } from '../i18n.js';
-import { get, post, patch, del, loadPeople, couriers } from '../api.js';
+import { get, post, patch, del, loadPeople, couriers, currentUser } from '../api.js';
 import { h, when, badge, notice, errText, field, select, table } from '../ui.js';
 import { formDialog } from '../dialogs.js';
 import { TARGETS } from './quality.js';
@@ -99,7 +99,7 @@ export async function admin(main) {
           h('button', { type: 'button', class: 'act-edit', onclick: () => editUser(u, refresh) }, t('admin.edit')),
           h('button', { type: 'button', class: 'act-sessions', onclick: () => sessions(u) }, t('admin.sessions')),
           h('button', { type: 'button', class: 'act-password', onclick: () => resetPassword(u, () => msg.show(t('admin.password_reset_ok'), 'ok')) }, t('admin.reset_password')),
-          u.active === false
+          u.user_id === currentUser().user_id ? null : u.active === false
             ? h('button', { type: 'button', class: 'act-enable', onclick: () => setActive(u, true, refresh) }, t('admin.enable'))
             : h('button', { type: 'button', class: 'act-disable', onclick: () => setActive(u, false, refresh) }, t('admin.disable'))) },
       ], r.users, { rowClass: (u) => 'user-' + u.username }));
