@@ -192,6 +192,8 @@ type CallbackTask struct {
 
 // CallbackFilter selects tasks for GET /v1/callbacks.
 type CallbackFilter struct {
+	// Waybill keeps the tasks about one parcel.
+	Waybill   string
 	Status    string
 	CourierID string
 	// DueBefore keeps tasks due before it (zero: any).

@@ -172,6 +172,8 @@ func (r *ComplaintTransition) Check() error {
 // ComplaintFilter selects complaints. Overdue: not closed and past due_by;
 // AtRisk: not closed and at risk now.
 type ComplaintFilter struct {
+	// Waybill keeps the complaints about one parcel.
+	Waybill   string
 	Status    string
 	Overdue   bool
 	AtRisk    bool

@@ -126,11 +126,13 @@ type LedgerTotals struct {
 // (from inclusive, to exclusive); zero means unbounded.
 type LedgerFilter struct {
 	CourierID string
-	Status    string
-	Overdue   bool
-	From, To  time.Time
-	Cursor    string
-	Limit     int
+	// Waybill keeps the rows of one parcel's receipts.
+	Waybill  string
+	Status   string
+	Overdue  bool
+	From, To time.Time
+	Cursor   string
+	Limit    int
 }
 
 // Check validates the filter's status.

@@ -313,3 +313,6 @@ func (d *DB) RevokeUserSession(ctx context.Context, p server.Principal, userID, 
 }
 
 var _ server.Accounts = (*DB)(nil)
+
+// Settings returns the business rules the store runs with.
+func (d *DB) Settings() server.Settings { return d.opts.Settings }

@@ -246,6 +246,7 @@ func matches(t *taskRecord, f *server.CallbackFilter, now time.Time) bool {
 	switch {
 	case f.Status != "" && t.Status != f.Status:
 	case f.CourierID != "" && t.CourierID != f.CourierID:
+	case f.Waybill != "" && t.Waybill != f.Waybill:
 	case !f.DueBefore.IsZero() && !t.DueBy.Before(f.DueBefore):
 	case f.Overdue && !t.overdue(now):
 	case f.Review && !containsString(t.Flags, server.FlagReviewNeeded):

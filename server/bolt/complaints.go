@@ -356,6 +356,9 @@ func (d *DB) ListComplaints(ctx context.Context, f server.ComplaintFilter) (*ser
 			if err != nil || r == nil {
 				return err == nil, err
 			}
+			if f.Waybill != "" && r.Complaint.Waybill != f.Waybill {
+				return true, nil
+			}
 			out.Complaints = append(out.Complaints, d.complaintView(tx, r, now))
 			return true, nil
 		})

@@ -19,6 +19,9 @@ func (d *DB) ListLedger(ctx context.Context, f server.LedgerFilter) (*server.Led
 	if err := f.Check(); err != nil {
 		return nil, err
 	}
+	if f.Waybill != "" {
+		return d.waybillLedger(f)
+	}
 	pos, ok := decodePos(f.Cursor, 16)
 	if !ok {
 		return nil, server.Invalid("cursor: malformed")

@@ -14,6 +14,7 @@ import (
 //	POST   /v1/admin/users/{user_id}/password                    admin: reset (ends sessions)
 //	GET    /v1/admin/users/{user_id}/sessions                    admin: sessions and devices
 //	DELETE /v1/admin/users/{user_id}/sessions/{session_id}       admin: revoke one session
+//	GET    /v1/admin/settings                                    admin: the business rules in force
 func (h *handler) accountRoutes(v1 fiber.Router) {
 	if h.Accounts == nil {
 		return
@@ -24,12 +25,16 @@ func (h *handler) accountRoutes(v1 fiber.Router) {
 	v1.Post("/admin/users/:user_id/password", admin, h.setPassword)
 	v1.Get("/admin/users/:user_id/sessions", admin, h.userSessions)
 	v1.Delete("/admin/users/:user_id/sessions/:session_id", admin, h.revokeSession)
+	if h.Settings != nil {
+		v1.Get("/admin/settings", admin, h.settings)
+	}
+}
+
+func (h *handler) settings(c *fiber.Ctx) error {
+	return c.JSON(h.Settings)
 }
 
 func (h *handler) listCouriers(c *fiber.Ctx) error {
-	if err := allowQuery(c, "active", "cursor", "limit"); err != nil {
-		return err
-	}
 	limit, err := queryLimit(c, 100, syncproto.MaxPullLimit)
 	if err != nil {
 		return err
@@ -80,9 +85,6 @@ func (h *handler) setPassword(c *fiber.Ctx) error {
 }
 
 func (h *handler) userSessions(c *fiber.Ctx) error {
-	if err := allowQuery(c, "cursor", "limit"); err != nil {
-		return err
-	}
 	limit, err := queryLimit(c, 100, syncproto.MaxPullLimit)
 	if err != nil {
 		return err

@@ -34,6 +34,8 @@ type Config struct {
 	Accounts   server.Accounts
 	Handovers  server.HandoverLog
 	Parcels    server.Parcels
+	// Settings, when set, are served to admins at /v1/admin/settings.
+	Settings *server.SettingsView
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
@@ -48,7 +50,8 @@ type Config struct {
 
 type handler struct {
 	Config
-	auth *server.Auth
+	auth   *server.Auth
+	routes routeTable // filled once every route is registered
 }
 
 // New returns the fiber app with every route of the API.
@@ -77,6 +80,7 @@ func New(cfg Config) *fiber.App {
 	app.Use(recover.New())
 	app.Use(requestid.New())
 	app.Use(protocolVersion)
+	app.Use(h.checkQuery)
 
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
@@ -125,6 +129,7 @@ func New(cfg Config) *fiber.App {
 		v1.Get("/blobs/:sha256/thumb", h.getBlob(server.VariantThumb))
 		v1.Get("/blobs/:sha256/original", h.getBlob(server.VariantOriginal))
 	}
+	h.routes = newRouteTable(app.GetRoutes(true))
 	return app
 }
 

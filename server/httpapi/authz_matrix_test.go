@@ -244,6 +244,7 @@ var (
 		{"PATCH", "/v1/admin/users/:user_id", func(w *authzWorld, _ int) authzReq {
 			return authzReq{path: "/v1/admin/users/" + w.s[asOther].userID, body: map[string]any{"display_name": "Other courier"}}
 		}, adminOnly},
+		{"GET", "/v1/admin/settings", fixed("/v1/admin/settings"), adminOnly},
 		{"GET", "/v1/admin/users/:user_id/sessions", func(w *authzWorld, _ int) authzReq {
 			return authzReq{path: "/v1/admin/users/" + w.s[asOwner].userID + "/sessions"}
 		}, adminOnly},

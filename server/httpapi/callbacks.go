@@ -59,7 +59,7 @@ func (h *handler) listCallbacks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := server.CallbackFilter{Status: c.Query("status"), CourierID: c.Query("courier_id"), Cursor: c.Query("cursor"), Limit: limit}
+	f := server.CallbackFilter{Waybill: c.Query("waybill"), Status: c.Query("status"), CourierID: c.Query("courier_id"), Cursor: c.Query("cursor"), Limit: limit}
 	if s := c.Query("due_before"); s != "" {
 		t, ok := syncproto.ParseOpTime(s)
 		if !ok {

@@ -24,7 +24,7 @@ func (h *handler) listLedger(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := server.LedgerFilter{CourierID: c.Query("courier_id"), Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit}
+	f := server.LedgerFilter{Waybill: c.Query("waybill"), CourierID: c.Query("courier_id"), Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit}
 	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
 		return err
 	}

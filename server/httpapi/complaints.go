@@ -34,7 +34,7 @@ func (h *handler) listComplaints(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := server.ComplaintFilter{Status: c.Query("status"), CourierID: c.Query("courier_id"), Cursor: c.Query("cursor"), Limit: limit}
+	f := server.ComplaintFilter{Waybill: c.Query("waybill"), Status: c.Query("status"), CourierID: c.Query("courier_id"), Cursor: c.Query("cursor"), Limit: limit}
 	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
 		return err
 	}

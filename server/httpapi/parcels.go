@@ -15,9 +15,6 @@ func (h *handler) parcelRoutes(v1 fiber.Router) {
 }
 
 func (h *handler) getParcel(c *fiber.Ctx) error {
-	if err := allowQuery(c); err != nil {
-		return err
-	}
 	out, err := h.Parcels.Parcel(c.UserContext(), c.Params("waybill"))
 	if err != nil {
 		return err

@@ -139,9 +139,12 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	} else if n > 0 {
 		cfg.Logger.Info("resumed photo processing", "photos", n)
 	}
+	settings := db.Settings().View()
+	settings.AccessTokenTTLMinutes = int64(cfg.AccessTTL / time.Minute)
+	settings.SessionTTLDays = int64(cfg.SessionTTL / (24 * time.Hour))
 	app := httpapi.New(httpapi.Config{
 		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
-		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Accounts: db, Handovers: db, Parcels: db, Logger: cfg.Logger,
+		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings, Logger: cfg.Logger,
 		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 	})
 	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
