@@ -108,6 +108,12 @@ export async function admin(main) {
     }
   };
   main.append(h('h1', t('nav.admin')), h('div.filters', h('button#new-user-open', { type: 'button', onclick: () => createUser(refresh) }, t('admin.new_user'))), msg, list, set);
+  get('/v1/admin/settings').then((rules) => {
+    set.querySelector('#settings-server').replaceChildren(table([
+      { label: t('admin.setting'), cell: (r) => t('set.' + r[0], { fallback: r[0] }) },
+      { label: t('q.value'), cell: (r) => String(r[1]) },
+    ], Object.entries(rules)));
+  }).catch((e) => msg.show(errText(e), 'bad'));
   await refresh();
   return refresh;
 }
