@@ -50,10 +50,10 @@ function monthsBack(month, n) {
 
 /** An inline SVG bar chart of one figure over the months, with the target line. */
 function chart(f, months, reports) {
-  const W = 360, H = 150, L = 44, B = 22, T = 10;
+  const W = 360, H = 160, L = 44, B = 22, T = 20;
   const vals = reports.map((r) => (r ? r[f.key] || 0 : 0));
   const tg = TARGETS[f.key];
-  const max = Math.max(1e-9, ...vals, tg ? tg.value * 1.2 : 0);
+  const max = f.unit === '%' && f.key === 'satisfaction_share_percent' ? 100 : Math.max(1e-9, ...vals, tg ? tg.value * 1.2 : 0);
   const bw = (W - L - 6) / months.length;
   const y = (v) => H - B - ((H - B - T) * v) / max;
   const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', class: 'chart', 'data-figure': f.key, 'aria-label': t('q.' + f.key) + ', ' + t('q.last12') });
@@ -70,7 +70,8 @@ function chart(f, months, reports) {
   });
   if (tg) {
     g.append(svg('line', { x1: L, y1: y(tg.value), x2: W - 4, y2: y(tg.value), class: 'target' }));
-    g.append(svg('text', { x: W - 6, y: y(tg.value) - 3, class: 'tick target-label', 'text-anchor': 'end' }, t('q.target') + ' ' + (tg.op === '>=' ? '≥ ' : '< ') + tg.value + ' %'));
+    g.append(svg('line', { x1: W - 118, y1: 8, x2: W - 100, y2: 8, class: 'target' }));
+    g.append(svg('text', { x: W - 96, y: 11, class: 'tick target-label' }, t('q.target') + ' ' + (tg.op === '>=' ? '≥ ' : '< ') + tg.value + ' %'));
   }
   return g;
 }
