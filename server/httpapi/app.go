@@ -34,8 +34,6 @@ type Config struct {
 	Accounts   server.Accounts
 	Handovers  server.HandoverLog
 	Parcels    server.Parcels
-	// Settings, when set, are served to admins at /v1/admin/settings.
-	Settings *server.SettingsView
 	Logger     *slog.Logger
 	// Ready reports whether the store takes writes (for /readyz).
 	Ready func() bool
@@ -46,6 +44,8 @@ type Config struct {
 	// LoginPerIPPerMinute caps login and refresh attempts from one
 	// address; 0 means 600 (a station's handhelds share one address).
 	LoginPerIPPerMinute int
+	// Settings, when set, are served to admins at /v1/admin/settings.
+	Settings *server.SettingsView
 }
 
 type handler struct {

@@ -28,18 +28,19 @@ func (r reply) String() string { return fmt.Sprintf("%d %s", r.status, bytes.Tri
 // goroutines can use it.
 func (h *harness) send(method, path, token string, body any, hdr ...string) (reply, error) {
 	var rd io.Reader = http.NoBody
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		rd, sent = bytes.NewReader(b), b
 	case string:
-		rd = strings.NewReader(b)
+		rd, sent = strings.NewReader(b), []byte(b)
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			return reply{}, err
 		}
-		rd = bytes.NewReader(raw)
+		rd, sent = bytes.NewReader(raw), raw
 	}
 	req := httptest.NewRequest(method, path, rd)
 	if body != nil {
@@ -58,6 +59,9 @@ func (h *harness) send(method, path, token string, body any, hdr ...string) (rep
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
+		return reply{}, err
+	}
+	if err := checkOpenAPI(req, sent, resp, raw); err != nil {
 		return reply{}, err
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: raw}, nil
