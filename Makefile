@@ -6,7 +6,7 @@ BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo run bench bench-big lint fmt-check tools clean mobile test-mobile
+.PHONY: all build test demo demo-console screenshots run bench bench-big lint fmt-check tools clean mobile test-mobile
 
 all: build
 
@@ -44,6 +44,15 @@ test-mobile:
 # couriers x 200 records over a link that fails 10 % of requests.
 demo: build
 	./scripts/demo.sh
+
+# The demo, then the server stays up with its data for the web console:
+# prints the console's address and logins (Ctrl-C stops it).
+demo-console: build
+	DEMO_KEEP=1 ./scripts/demo.sh
+
+# Screenshots of every console screen, by the browser tests, into docs/screenshots.
+screenshots:
+	CONSOLE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestConsoleJourneys ./server/stack/consoletest/
 
 # Just the server, on ./data.
 run: build

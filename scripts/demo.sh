@@ -11,6 +11,10 @@
 # with that endpoint, and its address (and pid) go to $data/server.url,
 # which the simulator waits for. Both files are written whole (renamed into
 # place). FCM_FAKE=0 runs without the fake (courierd then logs wake-ups).
+#
+# DEMO_KEEP=1 (make demo-console) keeps courierd up after the simulation,
+# with its data, creates a dispatcher and a supervisor for the web console,
+# prints the console's address and the logins, and waits for Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +22,7 @@ COURIERS=${COURIERS:-50}
 RECORDS=${RECORDS:-200}
 FAIL_RATE=${FAIL_RATE:-0.10}
 FCM_FAKE=${FCM_FAKE:-1}
+DEMO_KEEP=${DEMO_KEEP:-0}
 ADMIN=${COURIER_SIM_ADMIN:-admin:admin-demo-pw}
 
 data=$(mktemp -d)
@@ -63,13 +68,32 @@ for _ in $(seq 100); do
 done
 [ -n "$addr" ] || { echo "courierd did not start"; cat "$log"; exit 1; }
 echo "courierd up on $addr (data dir $data${endpoint:+, FCM endpoint $endpoint})"
+echo "web console: http://$addr/console/ (sign in as ${ADMIN%%:*} / ${ADMIN#*:} while the demo runs; make demo-console keeps it up after)"
 printf 'http://%s\n%s\n' "$addr" "$pid" >"$data/server.url.tmp"
 mv "$data/server.url.tmp" "$data/server.url"
 
 status=0
 wait "$sim" || status=$?
 sim=
-kill -TERM "$pid"; wait "$pid" || true
-pid=
+if [ "$DEMO_KEEP" = 1 ]; then
+  ctl=(./bin/courierctl -server "http://$addr" -admin "$ADMIN")
+  "${ctl[@]}" user add -username demo-dispatcher -password dispatcher-demo-pw -role dispatcher -display-name "Demo Dispatcher" >/dev/null
+  "${ctl[@]}" user add -username demo-supervisor -password supervisor-demo-pw -role supervisor -display-name "Demo Supervisor" >/dev/null
+  cat <<MSG
+
+The web console is up with the simulation's data: http://$addr/console/
+  dispatcher  demo-dispatcher / dispatcher-demo-pw
+  supervisor  demo-supervisor / supervisor-demo-pw
+  admin       ${ADMIN%%:*} / ${ADMIN#*:}
+API documentation: http://$addr/docs   (Ctrl-C stops the server and deletes its data dir $data)
+MSG
+  trap 'echo; echo "stopping"; exit "$status"' INT TERM
+  wait "$pid" || true
+  pid=
+fi
+if [ -n "$pid" ]; then
+  kill -TERM "$pid"; wait "$pid" || true
+  pid=
+fi
 echo "courierd stopped cleanly"
 exit "$status"

@@ -107,6 +107,7 @@ func New(cfg Config) *fiber.App {
 	if cfg.Metrics != nil {
 		app.Get("/metrics", adaptor.HTTPHandler(cfg.Metrics))
 	}
+	h.consoleRoutes(app)
 
 	loginLimit := limiter.New(limiter.Config{
 		Max:        cfg.LoginPerIPPerMinute,
