@@ -189,7 +189,7 @@ func TestBackupWipeRestoreLosesNothing(t *testing.T) {
 			t.Fatalf("got %v\n%s", err, out)
 		}
 	})
-	if out, err := ctl(t, "", "keys", "check", "-data-dir", data); err != nil || !strings.Contains(out, "key 1: 11 sealed values, all open") {
+	if out, err := ctl(t, "", "keys", "check", "-data-dir", data); err != nil || !strings.Contains(out, "key 1: 12 sealed values, all open") {
 		t.Fatalf("keys check: %v\n%s", err, out)
 	}
 

@@ -18,8 +18,8 @@ type complaintRecord struct {
 	// Text is the description, sealed (Complaint.Description is empty
 	// but in records written before free text was sealed); StepNotes
 	// are the History notes, sealed, index for index.
-	Text      []byte                 `json:"text,omitempty"`
-	StepNotes [][]byte               `json:"step_notes,omitempty"`
+	Text      []byte                 `json:"text_sealed,omitempty"`
+	StepNotes [][]byte               `json:"step_notes_sealed,omitempty"`
 	Channel   string                 `json:"channel"`
 	Seq       uint64                 `json:"seq"`
 	Status    string                 `json:"status"`

@@ -15,7 +15,7 @@ type damageRecord struct {
 	Report *syncproto.DamageReport `json:"report"`
 	// Text is the description, sealed (Report.Description is empty but
 	// in records written before free text was sealed).
-	Text []byte `json:"text,omitempty"`
+	Text []byte `json:"text_sealed,omitempty"`
 }
 
 func (a *applier) damageReport(po *pendingOp, p *syncproto.DamageReport) (string, []string, *syncproto.Error, error) {

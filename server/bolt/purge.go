@@ -114,24 +114,24 @@ func purge(tx *bbolt.Tx, cutoff time.Time, dryRun bool) (*server.PurgeReport, er
 	// Complaints: the customer and the sealed free text.
 	if err := rewrite(tx.Bucket(bucketComplaints), dryRun, func(k []byte, r record) (bool, error) {
 		_, hasCustomer := r["customer"]
-		if !(hasCustomer && !r.purged("customer") || r.has("text", "step_notes")) || !expired(r.waybill("complaint"), r.latest("complaint")) {
+		if !(hasCustomer && !r.purged("customer") || r.has("text_sealed", "step_notes_sealed")) || !expired(r.waybill("complaint"), r.latest("complaint")) {
 			return false, nil
 		}
 		rep.Counts[purgeComplaints]++
 		r["customer"] = purgedParty
-		delete(r, "text")
-		delete(r, "step_notes")
+		delete(r, "text_sealed")
+		delete(r, "step_notes_sealed")
 		return true, nil
 	}); err != nil {
 		return nil, err
 	}
 	// Damage reports: the sealed description.
 	if err := rewrite(tx.Bucket(bucketDamage), dryRun, func(k []byte, r record) (bool, error) {
-		if !r.has("text") || !expired(r.waybill("report"), r.latest("report")) {
+		if !r.has("text_sealed") || !expired(r.waybill("report"), r.latest("report")) {
 			return false, nil
 		}
 		rep.Counts[purgeDamageTexts]++
-		delete(r, "text")
+		delete(r, "text_sealed")
 		return true, nil
 	}); err != nil {
 		return nil, err

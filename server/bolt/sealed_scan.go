@@ -17,15 +17,16 @@ import (
 
 // sealedBuckets are where sealed personal data lives today: the probe of
 // an older store looks only there. CheckSealed looks everywhere.
-var sealedBuckets = [][]byte{bucketPickups, bucketComplaints, bucketTasks}
+var sealedBuckets = [][]byte{bucketPickups, bucketComplaints, bucketTasks, bucketDamage, bucketOutcomes}
 
 // errStopScan ends forEachSealed early without an error.
 var errStopScan = errors.New("bolt: stop scan")
 
 // forEachSealed calls fn with every sealed value in the named buckets (all
 // buckets when names is nil), nested buckets included. A sealed value is
-// the base64 string of a JSON field named "sealed" or ending in "_sealed"
-// in a JSON record: the convention of every sealed field of the store.
+// the base64 string (or a list of them) of a JSON field named "sealed" or
+// ending in "_sealed" in a JSON record: the convention of every sealed
+// field of the store.
 func forEachSealed(tx *bbolt.Tx, names [][]byte, fn func(sealed []byte) error) error {
 	if names == nil {
 		if err := tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
@@ -64,6 +65,27 @@ func sealedInBucket(b *bbolt.Bucket, fn func([]byte) error) error {
 	})
 }
 
+// sealedValues calls fn with the sealed value v holds: one base64 string,
+// or a list of them (null entries skipped).
+func sealedValues(v any, fn func([]byte) error) error {
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	for _, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			continue
+		}
+		if raw, err := base64.StdEncoding.DecodeString(s); err == nil && len(raw) > 0 {
+			if err := fn(raw); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func sealedInJSON(doc any, fn func([]byte) error) error {
 	switch d := doc.(type) {
 	case []any:
@@ -74,12 +96,9 @@ func sealedInJSON(doc any, fn func([]byte) error) error {
 		}
 	case map[string]any:
 		for k, e := range d {
-			if s, ok := e.(string); ok && (k == "sealed" || strings.HasSuffix(k, "_sealed")) {
-				raw, err := base64.StdEncoding.DecodeString(s)
-				if err == nil && len(raw) > 0 {
-					if err := fn(raw); err != nil {
-						return err
-					}
+			if k == "sealed" || strings.HasSuffix(k, "_sealed") {
+				if err := sealedValues(e, fn); err != nil {
+					return err
 				}
 				continue
 			}
