@@ -22,6 +22,9 @@ const (
 	CodeCursorExpired        Code = "cursor_expired"
 	CodeDigestMismatch       Code = "digest_mismatch"
 	CodeClaimWindowClosed    Code = "claim_window_closed"
+	// CodeDeviceTaken: a login with a device id bound to another account
+	// (409); an admin releases it with DELETE /v1/admin/devices/{id}.
+	CodeDeviceTaken Code = "device_taken"
 )
 
 // Op-level error codes, carried in a rejected push result.
@@ -48,6 +51,7 @@ var statusOf = map[Code]int{
 	CodeNotFound:             404,
 	CodeConflict:             409,
 	CodeCursorExpired:        409,
+	CodeDeviceTaken:          409,
 	CodeOpIDConflict:         409,
 	CodePayloadTooLarge:      413,
 	CodeUnsupportedMediaType: 415,

@@ -31,6 +31,12 @@ type config struct {
 	PartialTTL     time.Duration
 	PhotoMemoryMB  int
 	Settings       server.Settings
+	// The HTTP edge: connection cap (0: automatic), read and idle
+	// timeouts, the refresh-token grace window.
+	MaxConns     int
+	ReadTimeout  time.Duration
+	IdleTimeout  time.Duration
+	RefreshGrace time.Duration
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -43,6 +49,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	envInt := func(name string, def int) int {
 		if n, err := strconv.Atoi(getenv(name)); err == nil {
 			return n
+		}
+		return def
+	}
+	envDuration := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil {
+			return d
 		}
 		return def
 	}
@@ -66,6 +78,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.Int64Var(&cfg.ChunkBytes, "upload-chunk-bytes", int64(envInt("COURIERD_UPLOAD_CHUNK_BYTES", 256<<10)), "capture policy: resumable upload chunk size (COURIERD_UPLOAD_CHUNK_BYTES)")
 	fs.DurationVar(&cfg.PartialTTL, "partial-upload-ttl", 24*time.Hour, "abandoned partial uploads are deleted after this long")
 	fs.IntVar(&cfg.PhotoMemoryMB, "photo-memory-mb", envInt("COURIERD_PHOTO_MEMORY_MB", 256), "memory budget of the image pipeline (COURIERD_PHOTO_MEMORY_MB)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", envInt("COURIERD_MAX_CONNS", 0), "most connections open at once; more wait to be accepted; 0: 10000, or the open-file limit less 256 if lower (COURIERD_MAX_CONNS)")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", envDuration("COURIERD_READ_TIMEOUT", 30*time.Second), "a request's headers and body must arrive within this, from its first byte, else 408 or the connection closes (COURIERD_READ_TIMEOUT)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", envDuration("COURIERD_IDLE_TIMEOUT", 60*time.Second), "a keep-alive connection idle this long is closed (COURIERD_IDLE_TIMEOUT)")
+	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", envDuration("COURIERD_REFRESH_GRACE", time.Minute), "a just-rotated refresh token presented again this soon gets the same new token instead of revoking the session (COURIERD_REFRESH_GRACE)")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
 	fs.DurationVar(&cfg.Settings.ComplaintDue, "complaint-due", cfg.Settings.ComplaintDue, "a complaint must be handled this long after received_at")
@@ -105,6 +121,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.Settings.CODRetention < 24*time.Hour || cfg.Settings.ServiceDueWithin < 0 || cfg.Settings.ServiceDueWithinKM < 0 {
 		return nil, fmt.Errorf("cod-retention >= 24h, service-due-within(-km) >= 0")
+	}
+	if cfg.MaxConns < 0 || cfg.ReadTimeout <= 0 || cfg.IdleTimeout <= 0 || cfg.RefreshGrace < 0 || cfg.RefreshGrace > 10*time.Minute {
+		return nil, fmt.Errorf("max-conns >= 0, read-timeout and idle-timeout > 0, refresh-grace 0..10m")
 	}
 	if cfg.PhotoMemoryMB < 64 {
 		return nil, fmt.Errorf("photo-memory-mb must be at least 64")

@@ -30,7 +30,7 @@ var (
 
 	// allBuckets are created when the file opens: the core ones here, and
 	// each feature's own list from its file.
-	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets)
+	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets, sessionBuckets)
 
 	coreBuckets = [][]byte{
 		bucketMeta, bucketUsers, bucketUsernames, bucketSessions, bucketOps, bucketAuditOps,

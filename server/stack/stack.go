@@ -53,6 +53,11 @@ type Config struct {
 	FCMEndpoint    string
 	// Settings are the business rules; zero means server.DefaultSettings().
 	Settings server.Settings
+	// ReadTimeout and IdleTimeout are the HTTP edge's (zero: httpapi's
+	// defaults, 30 s and 60 s); RefreshGrace is server.AuthConfig's.
+	ReadTimeout  time.Duration
+	IdleTimeout  time.Duration
+	RefreshGrace time.Duration
 }
 
 // Stack is a running server's parts.
@@ -110,8 +115,9 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		Tokens:    auth.NewSigner(key, cfg.Clock),
 		Passwords: auth.Bcrypt{Cost: cfg.BcryptCost},
 		Clock:     cfg.Clock,
-		Config:    server.AuthConfig{AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL},
+		Config:    server.AuthConfig{AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace},
 		Throttle:  server.NewLoginThrottle(),
+		Gate:      server.NewPasswordGate(0, 0),
 	}
 	created, err := a.Bootstrap(ctx, cfg.BootstrapAdmin)
 	if err != nil {
@@ -143,6 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Logger: cfg.Logger,
 		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
+		ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
 	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.startPush(cfg); err != nil {
