@@ -18,6 +18,9 @@ import (
 //     username wait too, except from a device already bound to that
 //     account (Login decides that), so the courier's own handheld still
 //     gets in.
+//   - per address over all usernames: after AddrFree failures within
+//     Window (one address trying many usernames, each costing a slow
+//     hash), logins from that address wait, with the same exception.
 //
 // Keys are SHA-256 digests of what the client typed, never the text: an
 // entry is a few dozen bytes whatever the username's length. At most
@@ -27,6 +30,7 @@ import (
 type LoginThrottle struct {
 	Free     int
 	UserFree int
+	AddrFree int
 	Window   time.Duration
 	Base     time.Duration
 	Max      time.Duration
@@ -49,14 +53,15 @@ type loginFailures struct {
 const (
 	defaultThrottleCapacity = 100_000
 	defaultUserFreeFactor   = 10
+	defaultAddrFreeFactor   = 20
 )
 
 // NewLoginThrottle returns a throttle with the defaults: 5 free failures per
 // username and address in 15 minutes, 50 per username from all addresses,
-// then waits from 1 s doubling to 5 minutes; at most 100,000 entries
+// 100 per address for all usernames, then waits from 1 s doubling to 5 minutes; at most 100,000 entries
 // (about 15 MB).
 func NewLoginThrottle() *LoginThrottle {
-	return &LoginThrottle{Free: 5, UserFree: 50, Window: 15 * time.Minute, Base: time.Second, Max: 5 * time.Minute, Capacity: defaultThrottleCapacity}
+	return &LoginThrottle{Free: 5, UserFree: 50, AddrFree: 100, Window: 15 * time.Minute, Base: time.Second, Max: 5 * time.Minute, Capacity: defaultThrottleCapacity}
 }
 
 // ThrottleVerdict is what the throttle says about a login attempt.
@@ -65,7 +70,8 @@ type ThrottleVerdict struct {
 	// still wait (0: go ahead).
 	Wait time.Duration
 	// UserWait is how long attempts for this username from devices not
-	// bound to it must wait.
+	// bound to it must wait (too many failures for the username, or from
+	// the address).
 	UserWait time.Duration
 }
 
@@ -78,7 +84,7 @@ func (t *LoginThrottle) Check(username, addr string, now time.Time) ThrottleVerd
 	defer t.mu.Unlock()
 	return ThrottleVerdict{
 		Wait:     t.waitLocked(pairKey(username, addr), now),
-		UserWait: t.waitLocked(userKey(username), now),
+		UserWait: max(t.waitLocked(userKey(username), now), t.waitLocked(addrKey(addr), now)),
 	}
 }
 
@@ -103,6 +109,11 @@ func (t *LoginThrottle) Fail(username, addr string, now time.Time) {
 		userFree = max(t.Free, 1) * defaultUserFreeFactor
 	}
 	t.failLocked(userKey(username), userFree, now)
+	addrFree := t.AddrFree
+	if addrFree <= 0 {
+		addrFree = max(t.Free, 1) * defaultAddrFreeFactor
+	}
+	t.failLocked(addrKey(addr), addrFree, now)
 }
 
 func (t *LoginThrottle) failLocked(k throttleKey, free int, now time.Time) {
@@ -170,6 +181,10 @@ func (t *LoginThrottle) makeRoom(now time.Time) {
 
 func userKey(username string) throttleKey {
 	return sha256.Sum256([]byte("user\x00" + username))
+}
+
+func addrKey(addr string) throttleKey {
+	return sha256.Sum256([]byte("addr\x00" + addr))
 }
 
 func pairKey(username, addr string) throttleKey {

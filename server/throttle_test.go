@@ -32,8 +32,8 @@ func TestTheLoginThrottleKeepsAFixedSizeEntryWhateverTheUsername(t *testing.T) {
 	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 16<<20 {
 		t.Fatalf("the heap grew by %d MiB for 200 failed logins", grew>>20)
 	}
-	if n := th.Len(); n != 400 {
-		t.Fatalf("entries = %d, want 400 (one per username and address, one per username)", n)
+	if n := th.Len(); n != 401 {
+		t.Fatalf("entries = %d, want 401 (one per username and address, one per username, one for the address)", n)
 	}
 }
 
@@ -76,6 +76,15 @@ func TestTheLoginThrottleBlocksTheGuesserNotTheUser(t *testing.T) {
 		v := th.Check("li", "10.0.0.5", now)
 		if v.Wait != 0 || v.UserWait == 0 {
 			t.Fatalf("after 60 failures from 60 addresses: wait %v, user wait %v; want 0 and > 0", v.Wait, v.UserWait)
+		}
+	})
+	t.Run("one address trying many usernames is slowed for devices not bound to them", func(t *testing.T) {
+		for i := range 120 {
+			th.Fail("user-"+strconv.Itoa(i), "198.51.100.99", now)
+		}
+		v := th.Check("zhao", "198.51.100.99", now)
+		if v.Wait != 0 || v.UserWait == 0 {
+			t.Fatalf("after 120 failures for 120 usernames: wait %v, user wait %v; want 0 and > 0", v.Wait, v.UserWait)
 		}
 	})
 	t.Run("a success clears its own address only", func(t *testing.T) {

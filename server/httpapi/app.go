@@ -37,8 +37,10 @@ type Config struct {
 	Backup func(path string) error
 	// OpenAPI is the OpenAPI document served at /v1/openapi.json.
 	OpenAPI []byte
-	// LoginPerIPPerMinute caps login attempts from one address; 0 means
-	// 600 (a station's handhelds share one address).
+	// LoginPerIPPerMinute caps login requests from one address; 0 means
+	// 6000. It only stops raw floods: password guessing is slowed by
+	// server.LoginThrottle, which lets a courier's bound handheld through,
+	// whereas this cap would also stop the fleet behind one proxy address.
 	LoginPerIPPerMinute int
 	// RefreshPerIPPerMinute caps refreshes from one address, counted apart
 	// from logins; 0 means 6000 (a fleet behind one proxy refreshes every
@@ -65,7 +67,7 @@ func New(cfg Config) *fiber.App {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.LoginPerIPPerMinute == 0 {
-		cfg.LoginPerIPPerMinute = 600
+		cfg.LoginPerIPPerMinute = 6000
 	}
 	if cfg.RefreshPerIPPerMinute == 0 {
 		cfg.RefreshPerIPPerMinute = 6000

@@ -304,3 +304,39 @@ func TestASlowBodyIsAnswered408(t *testing.T) {
 		t.Fatalf("answer = %q, want 408", raw)
 	}
 }
+
+// countingPasswords counts slow-hash comparisons made by the real hasher.
+type countingPasswords struct {
+	server.PasswordHasher
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingPasswords) Compare(hash, pw string) bool {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.PasswordHasher.Compare(hash, pw)
+}
+
+// TestBadLoginsFromOneAddressCostBoundedHashing: 600 bad logins used to
+// cost 600 bcrypt comparisons (35 CPU-seconds at the default cost).
+func TestBadLoginsFromOneAddressCostBoundedHashing(t *testing.T) {
+	h := newHarness(t)
+	counted := &countingPasswords{PasswordHasher: h.auth.Passwords}
+	h.auth.Passwords = counted
+	h.courier(t, "wang") // binds dev-wang
+	statuses := map[int]int{}
+	for i := range 600 {
+		r := h.do(t, "POST", "/v1/auth/login", "", syncproto.LoginRequest{Username: fmt.Sprintf("guess%d", i), Password: "guess-guess", DeviceID: "evil"})
+		statuses[r.status]++
+	}
+	t.Logf("answers %v, %d password comparisons", statuses, counted.n)
+	if counted.n > 120 {
+		t.Errorf("600 bad logins from one address made %d password comparisons, want at most ~100", counted.n)
+	}
+	t.Run("the courier's bound handheld behind that address still gets in", func(t *testing.T) {
+		h.do(t, "POST", "/v1/auth/login", "", syncproto.LoginRequest{Username: "wang", Password: password, DeviceID: "hz-new"}).wantError(t, 429, syncproto.CodeRateLimited)
+		h.login(t, "wang", "dev-wang")
+	})
+}
