@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -16,7 +18,23 @@ import (
 type AuthConfig struct {
 	AccessTTL  time.Duration // at most 15 minutes
 	SessionTTL time.Duration // how long a refresh-token family lives
+	// RefreshGrace is how long a just-rotated refresh token may be
+	// presented again and get the same new token (a phone that lost the
+	// answer retries); 0 means DefaultRefreshGrace, negative none.
+	RefreshGrace time.Duration
 }
+
+// DefaultRefreshGrace is the default AuthConfig.RefreshGrace.
+const DefaultRefreshGrace = time.Minute
+
+// Login input bounds, checked before anything is stored, hashed or looked
+// up: no account can have a longer username (ValidateNewUser) or password
+// (bcrypt reads 72 bytes; creation refuses more).
+const (
+	MaxUsernameBytes = 64
+	MaxPasswordBytes = 72
+	MaxDeviceIDBytes = 128
+)
 
 // Auth is the login, refresh and account service.
 type Auth struct {
@@ -27,16 +45,35 @@ type Auth struct {
 	Clock     Clock
 	Config    AuthConfig
 	Throttle  *LoginThrottle
+	// Gate bounds concurrent password checks; nil means unbounded.
+	Gate *PasswordGate
 }
 
-// Login checks credentials and opens a session bound to deviceID.
-func (a *Auth) Login(ctx context.Context, req *syncproto.LoginRequest) (*syncproto.TokenResponse, error) {
-	if req.Username == "" || req.Password == "" || req.DeviceID == "" || len(req.DeviceID) > 128 {
-		return nil, Invalid("username, password and device_id are required")
+// ValidateLogin checks a login request's shape: every field present and
+// within its bound.
+func ValidateLogin(req *syncproto.LoginRequest) error {
+	switch {
+	case req.Username == "" || req.Password == "" || req.DeviceID == "":
+		return Invalid("username, password and device_id are required")
+	case len(req.Username) > MaxUsernameBytes:
+		return Invalid("username: at most 64 bytes")
+	case len(req.Password) > MaxPasswordBytes:
+		return Invalid("password: at most 72 bytes")
+	case len(req.DeviceID) > MaxDeviceIDBytes:
+		return Invalid("device_id: at most 128 bytes")
+	}
+	return nil
+}
+
+// Login checks credentials and opens a session bound to deviceID. from is
+// the client's address, for the throttle.
+func (a *Auth) Login(ctx context.Context, req *syncproto.LoginRequest, from string) (*syncproto.TokenResponse, error) {
+	if err := ValidateLogin(req); err != nil {
+		return nil, err
 	}
 	now := a.Clock.Now()
-	if wait := a.Throttle.Wait(req.Username, now); wait > 0 {
-		return nil, &RetryAfterError{Err: syncproto.Errorf(syncproto.CodeRateLimited, "too many failed logins; retry later"), After: wait}
+	if err := a.throttled(ctx, req, from, now); err != nil {
+		return nil, err
 	}
 	u, err := a.Users.UserByName(ctx, req.Username)
 	if err != nil && err != ErrNotFound {
@@ -46,11 +83,15 @@ func (a *Auth) Login(ctx context.Context, req *syncproto.LoginRequest) (*syncpro
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	if !a.Passwords.Compare(hash, req.Password) || u.Disabled {
-		a.Throttle.Fail(req.Username, now)
+	ok := false
+	if err := a.Gate.Do(ctx, func() { ok = a.Passwords.Compare(hash, req.Password) }); err != nil {
+		return nil, err
+	}
+	if !ok || u.Disabled {
+		a.Throttle.Fail(req.Username, from, now)
 		return nil, ErrBadCredentials
 	}
-	a.Throttle.Succeed(req.Username)
+	a.Throttle.Succeed(req.Username, from)
 	s := &Session{
 		ID:        randomID(16),
 		UserID:    u.ID,
@@ -59,6 +100,7 @@ func (a *Auth) Login(ctx context.Context, req *syncproto.LoginRequest) (*syncpro
 		CreatedAt: now,
 		ExpiresAt: now.Add(a.Config.SessionTTL),
 		UserGen:   u.SessionGen,
+		Secret:    randomBytes(32),
 	}
 	refresh := s.ID + "." + randomID(32)
 	s.RefreshHash = HashToken(refresh)
@@ -68,14 +110,57 @@ func (a *Auth) Login(ctx context.Context, req *syncproto.LoginRequest) (*syncpro
 	return a.pair(s, refresh)
 }
 
-// Refresh rotates a refresh token. A spent token revokes its session.
+// throttled refuses a login while its username is blocked from this
+// address, or, for a device not bound to the account, from everywhere.
+func (a *Auth) throttled(ctx context.Context, req *syncproto.LoginRequest, from string, now time.Time) error {
+	v := a.Throttle.Check(req.Username, from, now)
+	wait := v.Wait
+	if v.UserWait > 0 && wait == 0 {
+		owner, err := a.Sessions.DeviceOwner(ctx, req.DeviceID)
+		if err != nil {
+			return err
+		}
+		if u, err := a.Users.UserByName(ctx, req.Username); err != nil || owner == "" || owner != u.ID {
+			wait = v.UserWait
+		}
+	}
+	if wait > 0 {
+		return &RetryAfterError{Err: syncproto.Errorf(syncproto.CodeRateLimited, "too many failed logins; retry later"), After: wait}
+	}
+	return nil
+}
+
+// Refresh rotates a refresh token. A spent token revokes its session; the
+// token just rotated, presented again within the grace window, gets the
+// same new token. Tokens that match nothing cost a read, never a write.
 func (a *Auth) Refresh(ctx context.Context, token string) (*syncproto.TokenResponse, error) {
 	sid, _, ok := strings.Cut(token, ".")
-	if !ok || sid == "" {
+	if !ok || sid == "" || len(token) > 256 {
 		return nil, ErrUnauthorized
 	}
+	now := a.Clock.Now()
+	s, err := a.Sessions.Session(ctx, sid)
+	if err != nil {
+		if err == ErrNotFound {
+			return nil, ErrUnauthorized
+		}
+		return nil, err
+	}
+	old := HashToken(token)
+	grace := a.grace()
 	next := sid + "." + randomID(32)
-	s, err := a.Sessions.RotateRefresh(ctx, sid, HashToken(token), HashToken(next), a.Clock.Now())
+	if len(s.Secret) > 0 {
+		next = nextRefresh(s.Secret, token)
+	}
+	switch {
+	case s.RevokedAt != nil || !now.Before(s.ExpiresAt):
+		return nil, ErrUnauthorized
+	case len(s.Secret) > 0 && bytes.Equal(s.PrevHash, old) && bytes.Equal(s.RefreshHash, HashToken(next)) && now.Sub(s.RotatedAt) <= grace:
+		return a.pair(s, next) // a retry: the same new token, nothing written
+	case !bytes.Equal(s.RefreshHash, old) && !containsHash(s.UsedHashes, old):
+		return nil, ErrUnauthorized // never issued: no write
+	}
+	s, err = a.Sessions.RotateRefresh(ctx, sid, old, HashToken(next), now, grace)
 	if err != nil {
 		if err == ErrNotFound {
 			return nil, ErrUnauthorized
@@ -86,6 +171,37 @@ func (a *Auth) Refresh(ctx context.Context, token string) (*syncproto.TokenRespo
 		return nil, ErrUnauthorized
 	}
 	return a.pair(s, next)
+}
+
+func (a *Auth) grace() time.Duration {
+	switch g := a.Config.RefreshGrace; {
+	case g == 0:
+		return DefaultRefreshGrace
+	case g < 0:
+		return -1
+	default:
+		return g
+	}
+}
+
+// nextRefresh derives the token that follows token in its session: the
+// same input always gives the same output, so a retried refresh gets the
+// token the first attempt was given; without the session's secret it
+// cannot be computed.
+func nextRefresh(secret []byte, token string) string {
+	sid, _, _ := strings.Cut(token, ".")
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(token))
+	return sid + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func containsHash(list [][]byte, h []byte) bool {
+	for _, x := range list {
+		if bytes.Equal(x, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // Logout revokes the session a refresh token belongs to. Unknown tokens are
@@ -172,11 +288,16 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
-func randomID(n int) string {
+func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand failed: " + err.Error())
 	}
+	return b
+}
+
+func randomID(n int) string {
+	b := randomBytes(n)
 	if n <= 16 {
 		return hex.EncodeToString(b)
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -80,12 +79,12 @@ func (r *NewCallback) Check(now time.Time, def time.Duration) (time.Time, error)
 		return time.Time{}, Invalid("courier_id: required")
 	case (r.Waybill != "" || r.ComplaintID == "") && !syncproto.ValidWaybill(r.Waybill):
 		return time.Time{}, Invalid("waybill: 6–32 of [A-Za-z0-9-]")
-	case strings.TrimSpace(r.Reason) == "" || !utf8.ValidString(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxReasonRunes:
+	case !syncproto.HasText(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxReasonRunes:
 		return time.Time{}, Invalid("reason: required, valid UTF-8, at most 500 characters")
 	case r.ComplaintID != "" && !ValidRecordID(r.ComplaintID):
 		return time.Time{}, Invalid("complaint_id: 1–64 of [A-Za-z0-9_-]")
 	case r.FromComplaint():
-	case strings.TrimSpace(r.Customer.Name) == "" || !utf8.ValidString(r.Customer.Name) || utf8.RuneCountInString(r.Customer.Name) > syncproto.MaxNameRunes:
+	case !syncproto.ValidName(r.Customer.Name, syncproto.MaxNameRunes):
 		return time.Time{}, Invalid("customer.name: required (or complaint_id), valid UTF-8, at most 64 characters")
 	case !syncproto.ValidPhone(r.Customer.Phone):
 		return time.Time{}, Invalid("customer.phone: 3–20 digits, optional leading +, spaces or dashes")

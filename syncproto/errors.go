@@ -25,6 +25,9 @@ const (
 	// CodeInsufficientStorage (507): the server's disk is full or its blob
 	// quota is reached; nothing was kept. Retry later (Retry-After).
 	CodeInsufficientStorage Code = "insufficient_storage"
+	// CodeDeviceTaken: a login with a device id bound to another account
+	// (409); an admin releases it with DELETE /v1/admin/devices/{id}.
+	CodeDeviceTaken Code = "device_taken"
 )
 
 // Op-level error codes, carried in a rejected push result.
@@ -51,6 +54,7 @@ var statusOf = map[Code]int{
 	CodeNotFound:             404,
 	CodeConflict:             409,
 	CodeCursorExpired:        409,
+	CodeDeviceTaken:          409,
 	CodeOpIDConflict:         409,
 	CodePayloadTooLarge:      413,
 	CodeUnsupportedMediaType: 415,

@@ -268,6 +268,7 @@ func TestStatusOf(t *testing.T) {
 		{syncproto.CodeUnprocessable, 422},
 		{syncproto.CodeDigestMismatch, 422},
 		{syncproto.CodeClaimWindowClosed, 422},
+		{syncproto.CodeDeviceTaken, 409},
 		{syncproto.CodeRateLimited, 429},
 		{syncproto.CodeInternal, 500},
 		{syncproto.CodeInsufficientStorage, 507},

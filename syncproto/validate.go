@@ -341,7 +341,7 @@ func (p *VehicleLog) validate() *Error {
 		return invalid("items", "at most 64 items")
 	}
 	for _, it := range p.Items {
-		if strings.TrimSpace(it.Item) == "" || utf8.RuneCountInString(it.Item) > MaxNameRunes {
+		if !HasText(it.Item) || utf8.RuneCountInString(it.Item) > MaxNameRunes {
 			return invalid("items.item", "required, at most 64 characters")
 		}
 		if it.OK == nil {
@@ -391,11 +391,17 @@ func checkWaybill(field, s string) *Error {
 }
 
 func checkName(field, s string) *Error {
-	return checkText(field, s, MaxNameRunes)
+	if e := checkText(field, s, MaxNameRunes); e != nil {
+		return e
+	}
+	if !ValidName(s, MaxNameRunes) {
+		return invalid(field, "no control or direction-control characters")
+	}
+	return nil
 }
 
 func checkText(field, s string, max int) *Error {
-	if strings.TrimSpace(s) == "" {
+	if !HasText(s) {
 		return invalid(field, "required")
 	}
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {

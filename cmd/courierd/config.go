@@ -37,6 +37,12 @@ type config struct {
 	// SkewLimit and PushesPerCourier: see stack.Config.
 	SkewLimit        time.Duration
 	PushesPerCourier int
+	// The HTTP edge: connection cap (0: automatic), read and idle
+	// timeouts, the refresh-token grace window.
+	MaxConns     int
+	ReadTimeout  time.Duration
+	IdleTimeout  time.Duration
+	RefreshGrace time.Duration
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -49,6 +55,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	envInt := func(name string, def int) int {
 		if n, err := strconv.Atoi(getenv(name)); err == nil {
 			return n
+		}
+		return def
+	}
+	envDuration := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil {
+			return d
 		}
 		return def
 	}
@@ -74,14 +86,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&cfg.PhotoMemoryMB, "photo-memory-mb", envInt("COURIERD_PHOTO_MEMORY_MB", 256), "memory budget of the image pipeline (COURIERD_PHOTO_MEMORY_MB)")
 	fs.IntVar(&cfg.MinFreeMB, "min-free-mb", envInt("COURIERD_MIN_FREE_MB", 64), "free-space floor of the data disk: uploads that would go below it get 507 and /readyz is 503 while below it; 0 disables (COURIERD_MIN_FREE_MB)")
 	fs.DurationVar(&cfg.PhotoDeadline, "photo-deadline", 30*time.Second, "longest time the image pipeline spends on one photo; past it the photo is unprocessable")
-	envDuration := func(name string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(getenv(name)); err == nil {
-			return d
-		}
-		return def
-	}
 	fs.DurationVar(&cfg.SkewLimit, "clock-skew", envDuration("COURIERD_CLOCK_SKEW", server.DefaultSkewLimit), "a device clock off by more than this (measured from a push's sent_at) is flagged clock_skew; a device time more than this in the future is rejected (COURIERD_CLOCK_SKEW)")
 	fs.IntVar(&cfg.PushesPerCourier, "pushes-per-courier", envInt("COURIERD_PUSHES_PER_COURIER", server.DefaultPushesPerCourier), "pushes one courier may have in progress; more are answered 429 with Retry-After (COURIERD_PUSHES_PER_COURIER)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", envInt("COURIERD_MAX_CONNS", 0), "most connections open at once; more wait to be accepted; 0: 10000, or the open-file limit less 256 if lower (COURIERD_MAX_CONNS)")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", envDuration("COURIERD_READ_TIMEOUT", 30*time.Second), "a request's headers and body must arrive within this, from its first byte, else 408 or the connection closes (COURIERD_READ_TIMEOUT)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", envDuration("COURIERD_IDLE_TIMEOUT", 60*time.Second), "a keep-alive connection idle this long is closed (COURIERD_IDLE_TIMEOUT)")
+	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", envDuration("COURIERD_REFRESH_GRACE", time.Minute), "a just-rotated refresh token presented again this soon gets the same new token instead of revoking the session (COURIERD_REFRESH_GRACE)")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
 	fs.DurationVar(&cfg.Settings.ComplaintDue, "complaint-due", cfg.Settings.ComplaintDue, "a complaint must be handled this long after received_at")
@@ -132,6 +142,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.SkewLimit < time.Minute || cfg.SkewLimit > 24*time.Hour || cfg.PushesPerCourier < 1 || cfg.PushesPerCourier > 64 {
 		return nil, fmt.Errorf("clock-skew must be 1m..24h and pushes-per-courier 1..64")
+	}
+	if cfg.MaxConns < 0 || cfg.ReadTimeout <= 0 || cfg.IdleTimeout <= 0 || cfg.RefreshGrace < 0 || cfg.RefreshGrace > 10*time.Minute {
+		return nil, fmt.Errorf("max-conns >= 0, read-timeout and idle-timeout > 0, refresh-grace 0..10m")
 	}
 	if cfg.PhotoMemoryMB < 64 {
 		return nil, fmt.Errorf("photo-memory-mb must be at least 64")

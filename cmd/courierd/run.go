@@ -33,16 +33,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Capture:        syncproto.Config{PhotoMaxPixels: cfg.PhotoMaxPixels, JPEGQuality: cfg.JPEGQuality, UploadChunkBytes: cfg.ChunkBytes},
 		FCMCredentials: cfg.FCMCredentials, FCMProjectID: cfg.FCMProjectID, FCMEndpoint: cfg.FCMEndpoint,
 		Settings: cfg.Settings, SkewLimit: cfg.SkewLimit, PushesPerCourier: cfg.PushesPerCourier,
+		ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout, RefreshGrace: refreshGrace(cfg.RefreshGrace),
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	tcp, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.Shutdown(time.Second)
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
+	maxConns, files := connCap(cfg.MaxConns)
+	if files > 0 && uint64(maxConns)+64 > files {
+		log.Warn("max-conns is close to the open-file limit: connections past it wait for a free descriptor", "max_conns", maxConns, "open_file_limit", files)
+	}
+	ln := limitConns(tcp, maxConns, log)
+	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_conns", maxConns, "open_file_limit", files)
 	fmt.Fprintf(stdout, "courierd listening on %s\n", ln.Addr())
 
 	serveErr := make(chan error, 1)
@@ -67,4 +73,32 @@ func minFree(mb int) int64 {
 		return -1
 	}
 	return int64(mb) << 20
+}
+
+// defaultMaxConns is the connection cap when the open-file limit allows.
+const defaultMaxConns = 10_000
+
+// connCap returns the connection cap for the max-conns setting (0:
+// automatic) and the open-file limit, raised to its hard limit first (0
+// when unknown). The automatic cap leaves 256 descriptors for the store,
+// blobs and logs.
+func connCap(setting int) (int, uint64) {
+	files := raiseFileLimit()
+	if setting > 0 {
+		return setting, files
+	}
+	n := defaultMaxConns
+	if files > 0 && files < defaultMaxConns+256 {
+		n = max(int(files)-256, 16)
+	}
+	return n, files
+}
+
+// refreshGrace maps the setting (0: none) to server.AuthConfig's (0:
+// default, negative: none).
+func refreshGrace(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -31,7 +31,7 @@ var (
 	// allBuckets are created when the file opens: the core ones here, and
 	// each feature's own list from its file.
 	allBuckets = slices.Concat(coreBuckets, callbackBuckets, ledgerBuckets, complaintBuckets, vehicleBuckets, claimBuckets, inspectionBuckets,
-		codWaybillBuckets, accountBuckets, [][]byte{bucketWaybills})
+		codWaybillBuckets, accountBuckets, sessionBuckets, [][]byte{bucketWaybills})
 
 	coreBuckets = [][]byte{
 		bucketMeta, bucketUsers, bucketUsernames, bucketSessions, bucketOps, bucketAuditOps,

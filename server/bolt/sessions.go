@@ -7,8 +7,16 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 )
+
+// bucketDeviceOwners binds a device id to the user id of the courier who
+// first logged in with it.
+var bucketDeviceOwners = []byte("device_owners")
+
+// sessionBuckets are created when the file opens.
+var sessionBuckets = [][]byte{bucketDeviceOwners}
 
 // CreateSession implements server.SessionStore.
 func (d *DB) CreateSession(ctx context.Context, s *server.Session) error {
@@ -16,11 +24,38 @@ func (d *DB) CreateSession(ctx context.Context, s *server.Session) error {
 	if err != nil {
 		return err
 	}
-	return d.cm.write(func(tx *bbolt.Tx) error {
-		if err := tx.Bucket(bucketSessions).Put([]byte(s.ID), v); err != nil {
-			return err
+	_, err = decide(d, func(tx *bbolt.Tx) (struct{}, error) {
+		owners := tx.Bucket(bucketDeviceOwners)
+		switch owner := owners.Get([]byte(s.DeviceID)); {
+		case owner != nil && string(owner) != s.UserID:
+			return struct{}{}, server.ErrDeviceTaken
+		case owner == nil && s.Role == syncproto.RoleCourier:
+			if err := owners.Put([]byte(s.DeviceID), []byte(s.UserID)); err != nil {
+				return struct{}{}, err
+			}
 		}
-		return indexSession(tx, s, s.CreatedAt)
+		if err := tx.Bucket(bucketSessions).Put([]byte(s.ID), v); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, indexSession(tx, s, s.CreatedAt)
+	})
+	return err
+}
+
+// DeviceOwner implements server.SessionStore.
+func (d *DB) DeviceOwner(ctx context.Context, deviceID string) (string, error) {
+	var owner string
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		owner = string(tx.Bucket(bucketDeviceOwners).Get([]byte(deviceID)))
+		return nil
+	})
+	return owner, err
+}
+
+// ReleaseDevice implements server.SessionStore.
+func (d *DB) ReleaseDevice(ctx context.Context, deviceID string) error {
+	return d.cm.write(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketDeviceOwners).Delete([]byte(deviceID))
 	})
 }
 
@@ -36,7 +71,7 @@ func (d *DB) Session(ctx context.Context, id string) (*server.Session, error) {
 }
 
 // RotateRefresh implements server.SessionStore.
-func (d *DB) RotateRefresh(ctx context.Context, id string, old, next []byte, now time.Time) (*server.Session, error) {
+func (d *DB) RotateRefresh(ctx context.Context, id string, old, next []byte, now time.Time, grace time.Duration) (*server.Session, error) {
 	return decide(d, func(tx *bbolt.Tx) (*server.Session, error) {
 		s, err := getSession(tx, id)
 		if err != nil {
@@ -55,7 +90,11 @@ func (d *DB) RotateRefresh(ctx context.Context, id string, old, next []byte, now
 			if err := seenDevice(tx, s, now); err != nil {
 				return nil, err
 			}
+			s.PrevHash, s.RotatedAt = old, now
 			return s, putSession(tx, s)
+		case bytes.Equal(s.PrevHash, old) && bytes.Equal(s.RefreshHash, next) && now.Sub(s.RotatedAt) <= grace:
+			// The same token refreshed twice at once: both get its successor.
+			return s, nil
 		case containsHash(s.UsedHashes, old):
 			// Reuse: revoke the session (this write commits) and refuse.
 			s.RevokedAt = &now

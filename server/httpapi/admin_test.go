@@ -27,7 +27,7 @@ func TestAdminCreatesUsers(t *testing.T) {
 		})
 		t.Run("the new "+role+" can log in with that role", func(t *testing.T) {
 			var tr syncproto.TokenResponse
-			h.do(t, "POST", "/v1/auth/login", "", syncproto.LoginRequest{Username: "new-" + role, Password: "eight-ch", DeviceID: "d"}).decode(t, 200, &tr)
+			h.do(t, "POST", "/v1/auth/login", "", syncproto.LoginRequest{Username: "new-" + role, Password: "eight-ch", DeviceID: "d-" + role}).decode(t, 200, &tr)
 			if tr.Role != role {
 				t.Fatalf("role = %q, want %q", tr.Role, role)
 			}

@@ -13,7 +13,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
 )
 
 // Config is what the API needs: the services, and a few settings.
@@ -52,9 +51,23 @@ type Config struct {
 	// ObserveRequest, when set, is told every answered request's route
 	// pattern, method, status and duration (metrics).
 	ObserveRequest func(route, method string, status int, took time.Duration)
-	// LoginPerIPPerMinute caps login and refresh attempts from one
-	// address; 0 means 600 (a station's handhelds share one address).
+	// LoginPerIPPerMinute caps login requests from one address; 0 means
+	// 6000. It only stops raw floods: password guessing is slowed by
+	// server.LoginThrottle, which lets a courier's bound handheld through,
+	// whereas this cap would also stop the fleet behind one proxy address.
 	LoginPerIPPerMinute int
+	// RefreshPerIPPerMinute caps refreshes from one address, counted apart
+	// from logins; 0 means 6000 (a fleet behind one proxy refreshes every
+	// few minutes).
+	RefreshPerIPPerMinute int
+	// ReadTimeout bounds the time a request's headers and body may take to
+	// arrive (measured from its first byte; a slow client cannot extend
+	// it): past it the request is answered 408 or the connection closed.
+	// 0 means 30 s.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle this long; 0 means
+	// 60 s.
+	IdleTimeout time.Duration
 	// PushesPerCourier caps the pushes one courier has in flight (more →
 	// 429 with Retry-After); 0 means server.DefaultPushesPerCourier.
 	PushesPerCourier int
@@ -78,7 +91,16 @@ func New(cfg Config) *fiber.App {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.LoginPerIPPerMinute == 0 {
-		cfg.LoginPerIPPerMinute = 600
+		cfg.LoginPerIPPerMinute = 6000
+	}
+	if cfg.RefreshPerIPPerMinute == 0 {
+		cfg.RefreshPerIPPerMinute = 6000
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	h := &handler{Config: cfg, auth: cfg.Auth, gate: server.NewPushGate(cfg.PushesPerCourier)}
 	app := fiber.New(fiber.Config{
@@ -89,15 +111,15 @@ func New(cfg Config) *fiber.App {
 		Immutable:                    true,
 		DisableStartupMessage:        true,
 		ErrorHandler:                 errorHandler(cfg.Logger),
-		ReadTimeout:                  60 * time.Second,
+		ReadTimeout:                  cfg.ReadTimeout,
 		WriteTimeout:                 60 * time.Second,
-		IdleTimeout:                  120 * time.Second,
+		IdleTimeout:                  cfg.IdleTimeout,
 		JSONEncoder:                  json.Marshal,
 		JSONDecoder:                  json.Unmarshal,
 	})
 	app.Use(accessLog(cfg.Logger, cfg.ObserveRequest))
 	app.Use(recover.New())
-	app.Use(requestid.New())
+	app.Use(requestIDs)
 	app.Use(protocolVersion)
 	app.Use(h.checkQuery)
 
@@ -109,16 +131,8 @@ func New(cfg Config) *fiber.App {
 	}
 	h.consoleRoutes(app)
 
-	loginLimit := limiter.New(limiter.Config{
-		Max:        cfg.LoginPerIPPerMinute,
-		Expiration: time.Minute,
-		LimitReached: func(c *fiber.Ctx) error {
-			c.Set(fiber.HeaderRetryAfter, "60")
-			return syncproto.Errorf(syncproto.CodeRateLimited, "too many login attempts from this address")
-		},
-	})
-	app.Post("/v1/auth/login", loginLimit, h.login)
-	app.Post("/v1/auth/refresh", loginLimit, h.refresh)
+	app.Post("/v1/auth/login", perAddress(cfg.LoginPerIPPerMinute, "login"), h.login)
+	app.Post("/v1/auth/refresh", perAddress(cfg.RefreshPerIPPerMinute, "refresh"), h.refresh)
 
 	v1 := app.Group("/v1", h.authenticate)
 	v1.Post("/auth/logout", h.logout)
@@ -127,6 +141,7 @@ func New(cfg Config) *fiber.App {
 	v1.Post("/admin/users", require(syncproto.RoleAdmin), h.createUser)
 	v1.Get("/admin/users", require(syncproto.RoleAdmin), h.listUsers)
 	v1.Get("/admin/backup", require(syncproto.RoleAdmin), h.backup)
+	v1.Delete("/admin/devices/:device_id", require(syncproto.RoleAdmin), h.releaseDevice)
 	v1.Get("/audit/ops", require(syncproto.RoleSupervisor), h.auditOps)
 	h.callbackRoutes(v1)
 	h.complaintRoutes(v1)
@@ -159,29 +174,50 @@ func New(cfg Config) *fiber.App {
 	return app
 }
 
+// Defaults of Config's timeouts.
+const (
+	DefaultReadTimeout = 30 * time.Second
+	DefaultIdleTimeout = 60 * time.Second
+)
+
+// perAddress limits one route to max requests a minute from one address,
+// in a bucket of its own (login and refresh are counted apart).
+func perAddress(max int, what string) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        max,
+		Expiration: time.Minute,
+		LimitReached: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderRetryAfter, "60")
+			return syncproto.Errorf(syncproto.CodeRateLimited, "too many %s attempts from this address", what)
+		},
+	})
+}
+
 // decode parses a JSON body of at most MaxPushBytes into v. Bodies are
 // streamed (StreamRequestBody), so fiber's BodyLimit does not guard them.
-func decode(c *fiber.Ctx, v any) error {
-	const max = syncproto.MaxPushBytes
-	tooLarge := syncproto.Errorf(syncproto.CodePayloadTooLarge, "request body over %d bytes", max)
-	body := c.Body
-	switch n := c.Request().Header.ContentLength(); {
-	case n > max:
+func decode(c *fiber.Ctx, v any) error { return decodeMax(c, v, syncproto.MaxPushBytes) }
+
+// decodeMax parses a JSON body of at most max bytes into v. A body that
+// does not arrive within the read timeout → 408.
+func decodeMax(c *fiber.Ctx, v any, limit int) error {
+	tooLarge := syncproto.Errorf(syncproto.CodePayloadTooLarge, "request body over %d bytes", limit)
+	if n := c.Request().Header.ContentLength(); n > limit {
 		// Read (a bounded amount of) the body first: answering and closing
 		// with it unread makes the device see a reset, not this 413.
-		discard(c, bodyStream(c), 2*max)
+		discard(c, bodyStream(c), int64(max(2*limit, maxDrain)))
 		return tooLarge
-	case n < 0: // chunked: read at most max+1 bytes
-		b, err := io.ReadAll(io.LimitReader(bodyStream(c), max+1))
-		if err != nil {
-			return errMalformed
-		}
-		if len(b) > max {
-			return tooLarge
-		}
-		body = func() []byte { return b }
 	}
-	if err := json.Unmarshal(body(), v); err != nil {
+	// Read at most max+1 bytes from the stream (chunked bodies have no
+	// length): fasthttp's Body() would turn a read error, a timeout
+	// included, into body text.
+	b, err := io.ReadAll(io.LimitReader(bodyStream(c), int64(limit)+1))
+	if err != nil {
+		return readError(err)
+	}
+	if len(b) > limit {
+		return tooLarge
+	}
+	if err := json.Unmarshal(b, v); err != nil {
 		return errMalformed
 	}
 	return nil

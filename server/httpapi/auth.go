@@ -1,16 +1,21 @@
 package httpapi
 
 import (
+	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
 )
 
+// maxAuthBody bounds login and refresh bodies: far more than any valid
+// one, read and refused before anything is parsed, hashed or stored.
+const maxAuthBody = 4 << 10
+
 func (h *handler) login(c *fiber.Ctx) error {
 	var req syncproto.LoginRequest
-	if err := decode(c, &req); err != nil {
+	if err := decodeMax(c, &req, maxAuthBody); err != nil {
 		return err
 	}
-	resp, err := h.auth.Login(c.UserContext(), &req)
+	resp, err := h.auth.Login(c.UserContext(), &req, c.IP())
 	if err != nil {
 		return err
 	}
@@ -19,7 +24,7 @@ func (h *handler) login(c *fiber.Ctx) error {
 
 func (h *handler) refresh(c *fiber.Ctx) error {
 	var req syncproto.RefreshRequest
-	if err := decode(c, &req); err != nil {
+	if err := decodeMax(c, &req, maxAuthBody); err != nil {
 		return err
 	}
 	resp, err := h.auth.Refresh(c.UserContext(), req.RefreshToken)
@@ -62,4 +67,23 @@ func (h *handler) listUsers(c *fiber.Ctx) error {
 		out.Users = append(out.Users, u.View())
 	}
 	return c.JSON(out)
+}
+
+// releaseDevice unbinds a device id from the courier it is bound to, so
+// another account may log in with it (a handheld handed to a colleague).
+func (h *handler) releaseDevice(c *fiber.Ctx) error {
+	id := c.Params("device_id")
+	if id == "" || len(id) > server.MaxDeviceIDBytes {
+		return server.Invalid("device_id: 1–128 bytes")
+	}
+	if err := h.auth.Sessions.ReleaseDevice(c.UserContext(), id); err != nil {
+		return err
+	}
+	if h.Events != nil {
+		e := server.NewEvent(principal(c), "device.release", "device:"+id, h.auth.Clock.Now())
+		if err := h.Events.RecordEvent(c.UserContext(), e); err != nil {
+			return err
+		}
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -106,7 +106,7 @@ func TestRepeatedLoginFailuresAreThrottledPerUsername(t *testing.T) {
 		h.do(t, "POST", "/v1/auth/login", "", good).wantError(t, 429, syncproto.CodeRateLimited)
 	})
 	t.Run("another username is not affected", func(t *testing.T) {
-		h.do(t, "POST", "/v1/auth/login", "", syncproto.LoginRequest{Username: "zhao", Password: password, DeviceID: "d"}).decode(t, 200, nil)
+		h.do(t, "POST", "/v1/auth/login", "", syncproto.LoginRequest{Username: "zhao", Password: password, DeviceID: "d-zhao"}).decode(t, 200, nil)
 	})
 	t.Run("after Retry-After seconds the right password works", func(t *testing.T) {
 		h.clock.Advance(time.Duration(retry) * time.Second)

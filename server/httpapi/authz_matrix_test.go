@@ -201,7 +201,7 @@ var (
 			if who == asAnonymous {
 				return authzReq{path: "/v1/auth/login", body: syncproto.LoginRequest{Username: "owner", Password: "wrong-password", DeviceID: "d"}}
 			}
-			return authzReq{path: "/v1/auth/login", body: syncproto.LoginRequest{Username: w.s[who].username, Password: password, DeviceID: "again"}}
+			return authzReq{path: "/v1/auth/login", body: syncproto.LoginRequest{Username: w.s[who].username, Password: password, DeviceID: "again-" + w.s[who].username}}
 		}, [callers]int{200, 200, 200, 200, 200, 401}},
 		{"POST", "/v1/auth/refresh", func(w *authzWorld, who int) authzReq {
 			if who == asAnonymous {
@@ -235,6 +235,7 @@ var (
 		}, [callers]int{403, 403, 403, 403, 201, 401}},
 		{"GET", "/v1/admin/users", fixed("/v1/admin/users"), adminOnly},
 		{"GET", "/v1/admin/backup", fixed("/v1/admin/backup"), adminOnly},
+		{"DELETE", "/v1/admin/devices/:device_id", fixed("/v1/admin/devices/some-handheld"), [callers]int{403, 403, 403, 403, 204, 401}},
 		{"POST", "/v1/admin/purge", fixed("/v1/admin/purge?dry_run=true"), adminOnly},
 		{"GET", "/v1/audit/ops", fixed("/v1/audit/ops"), supPlus},
 		{"GET", "/v1/audit/events", fixed("/v1/audit/events"), supPlus},

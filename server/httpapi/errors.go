@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -13,13 +15,13 @@ import (
 )
 
 // fiberCodes maps fiber's own errors (unknown route, body too large, …) to
-// protocol codes.
+// protocol codes. Other 4xx statuses (405 with its Allow header, 408)
+// keep their status with code invalid_request.
 var fiberCodes = map[int]syncproto.Code{
 	fiber.StatusBadRequest:            syncproto.CodeInvalidRequest,
 	fiber.StatusUnauthorized:          syncproto.CodeUnauthorized,
 	fiber.StatusForbidden:             syncproto.CodeForbidden,
 	fiber.StatusNotFound:              syncproto.CodeNotFound,
-	fiber.StatusMethodNotAllowed:      syncproto.CodeNotFound,
 	fiber.StatusConflict:              syncproto.CodeConflict,
 	fiber.StatusRequestEntityTooLarge: syncproto.CodePayloadTooLarge,
 	fiber.StatusUnsupportedMediaType:  syncproto.CodeUnsupportedMediaType,
@@ -62,6 +64,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				log.Error("request failed", "request_id", requestID(c), "status", fe.Code)
 			}
 			pe = &syncproto.Error{Code: code, Message: strings.ToLower(http.StatusText(fe.Code))}
+		case isTimeout(err):
+			// The request did not arrive within the read timeout.
+			status, pe = fiber.StatusRequestTimeout, &syncproto.Error{Code: syncproto.CodeInvalidRequest, Message: "request timeout"}
 		default:
 			log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "route", c.Route().Path, "err", err)
 			pe = &syncproto.Error{Code: syncproto.CodeInternal, Message: "internal error; request id " + requestID(c)}
@@ -92,3 +97,19 @@ func requestID(c *fiber.Ctx) string {
 
 // errMalformed is the answer to a body that is not the JSON a route wants.
 var errMalformed = syncproto.Errorf(syncproto.CodeInvalidRequest, "malformed JSON body")
+
+// isTimeout reports whether err is a read deadline passing: a client too
+// slow to send its request within the read timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// readError is the answer to a body that could not be read: 408 when it
+// did not arrive in time, else a malformed body.
+func readError(err error) error {
+	if isTimeout(err) {
+		return fiber.ErrRequestTimeout
+	}
+	return errMalformed
+}

@@ -53,6 +53,7 @@ type harness struct {
 	key      ed25519.PrivateKey
 	clock    *fakeClock
 	throttle *server.LoginThrottle
+	readTO   time.Duration // the app's read timeout; 0: the default
 
 	st   *stack.Stack
 	db   *bolt.DB
@@ -80,6 +81,9 @@ func (b *lockedBuffer) String() string {
 }
 
 type option func(*harness)
+
+// withReadTimeout sets the app's read timeout.
+func withReadTimeout(d time.Duration) option { return func(h *harness) { h.readTO = d } }
 
 // withThrottle replaces the default login throttle.
 func withThrottle(t *server.LoginThrottle) option { return func(h *harness) { h.throttle = t } }
@@ -122,13 +126,14 @@ func newHarness(tb testing.TB, opts ...option) *harness {
 func (h *harness) open(tb testing.TB) {
 	tb.Helper()
 	st, err := stack.Open(context.Background(), stack.Config{
-		DataDir:    h.dir,
-		JWTKeyFile: filepath.Join(h.dir, "jwt-ed25519.pem"),
-		BcryptCost: 4,
-		AccessTTL:  15 * time.Minute,
-		SessionTTL: 30 * 24 * time.Hour,
-		Logger:     slog.New(slog.NewTextHandler(h.log, nil)),
-		Clock:      h.clock.Now,
+		DataDir:     h.dir,
+		JWTKeyFile:  filepath.Join(h.dir, "jwt-ed25519.pem"),
+		BcryptCost:  4,
+		AccessTTL:   15 * time.Minute,
+		SessionTTL:  30 * 24 * time.Hour,
+		Logger:      slog.New(slog.NewTextHandler(h.log, nil)),
+		Clock:       h.clock.Now,
+		ReadTimeout: h.readTO,
 	})
 	if err != nil {
 		tb.Fatalf("stack.Open: %v", err)

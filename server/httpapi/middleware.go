@@ -7,9 +7,41 @@ import (
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 )
 
 const principalKey = "principal"
+
+// maxRequestIDLen bounds a client's X-Request-Id.
+const maxRequestIDLen = 64
+
+// requestIDs gives every request an id for the logs and the response's
+// X-Request-Id: the client's own when it is a short token of
+// [A-Za-z0-9._-] (a handheld correlating its retries), else a fresh
+// random one, so a client cannot write arbitrary text (personal data,
+// forged log lines) into the server's logs.
+func requestIDs(c *fiber.Ctx) error {
+	id := c.Get(fiber.HeaderXRequestID)
+	if !safeRequestID(id) {
+		id = utils.UUIDv4()
+	}
+	c.Set(fiber.HeaderXRequestID, id)
+	c.Locals("requestid", id)
+	return c.Next()
+}
+
+func safeRequestID(s string) bool {
+	if s == "" || len(s) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // protocolVersion refuses a Courier-Protocol version this server can't
 // serve, so an old or future handheld learns it must update.

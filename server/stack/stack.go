@@ -67,6 +67,11 @@ type Config struct {
 	// PushesPerCourier caps the pushes one courier has in flight; 0 means
 	// server.DefaultPushesPerCourier.
 	PushesPerCourier int
+	// ReadTimeout and IdleTimeout are the HTTP edge's (zero: httpapi's
+	// defaults, 30 s and 60 s); RefreshGrace is server.AuthConfig's.
+	ReadTimeout  time.Duration
+	IdleTimeout  time.Duration
+	RefreshGrace time.Duration
 }
 
 // Stack is a running server's parts.
@@ -123,8 +128,9 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		Tokens:    auth.NewSigner(key, cfg.Clock),
 		Passwords: auth.Bcrypt{Cost: cfg.BcryptCost},
 		Clock:     cfg.Clock,
-		Config:    server.AuthConfig{AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL},
+		Config:    server.AuthConfig{AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace},
 		Throttle:  server.NewLoginThrottle(),
+		Gate:      server.NewPasswordGate(0, 0),
 	}
 	created, err := a.Bootstrap(ctx, cfg.BootstrapAdmin)
 	if err != nil {
@@ -166,7 +172,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		Claims: db, Inspections: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings,
 		Ready: func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 		Metrics: m.Handler(), ObserveRequest: m.Request,
-		PushesPerCourier: cfg.PushesPerCourier,
+		PushesPerCourier: cfg.PushesPerCourier, ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
 	m.Gauge("courierd_store_write_queue", "Writes waiting for the store's single writer.", func() float64 { return float64(db.QueuedWrites()) })
 	m.Gauge("courierd_photo_queue", "Photos queued or being processed by the image pipeline.", func() float64 { return float64(pool.Pending()) })
