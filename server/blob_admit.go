@@ -138,3 +138,11 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// UploadsInProgress returns how many uploads of userID are being received
+// now (for metrics and tests).
+func (b *Blobs) UploadsInProgress(userID string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.uploading[userID]
+}

@@ -43,6 +43,36 @@ func discard(c *fiber.Ctx, body io.Reader, max int64) {
 	}
 }
 
+// uploadRange parses a PATCH's Upload-Offset and Upload-Length (plain
+// decimal digits, no sign) and checks the chunk's Content-Length (-1 when
+// chunked) against them: the chunk must not run past Upload-Length.
+func uploadRange(offsetHdr, lengthHdr string, contentLength int64) (offset, total int64, err error) {
+	offset, ok1 := decimal(offsetHdr)
+	total, ok2 := decimal(lengthHdr)
+	switch {
+	case !ok1 || !ok2 || total <= 0:
+		return 0, 0, server.Invalid("Upload-Offset and Upload-Length: required, whole numbers of bytes")
+	case offset > total || contentLength > total-offset:
+		return 0, 0, server.Invalid("the chunk runs past Upload-Length")
+	}
+	return offset, total, nil
+}
+
+// decimal parses 1 to 18 ASCII digits (below 10^18: no overflow).
+func decimal(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, true
+}
+
 // finish makes sure nothing of a body is left on the connection: when the
 // handler stopped before its end (a chunk longer than it declared, a
 // refusal), the connection is closed after the answer, so the rest is
@@ -99,17 +129,12 @@ func (h *handler) patchBlob(c *fiber.Ctx) error {
 		c.Context().SetConnectionClose()
 		return syncproto.Errorf(syncproto.CodeUnsupportedMediaType, "Content-Type: must be %s", mimeOffsetStream)
 	}
-	offset, err1 := strconv.ParseInt(c.Get(headerUploadOffset), 10, 64)
-	total, err2 := strconv.ParseInt(c.Get(headerUploadLength), 10, 64)
-	if err1 != nil || err2 != nil || offset < 0 || total <= 0 {
-		c.Context().SetConnectionClose()
-		return server.Invalid("Upload-Offset and Upload-Length: required, whole numbers of bytes")
-	}
-	if n := int64(c.Request().Header.ContentLength()); n > 0 && (offset > total || n > total-offset) {
+	offset, total, err := uploadRange(c.Get(headerUploadOffset), c.Get(headerUploadLength), int64(c.Request().Header.ContentLength()))
+	if err != nil {
 		// Bytes past Upload-Length are never read, and never taken for
 		// the next request either.
 		c.Context().SetConnectionClose()
-		return server.Invalid("the chunk runs past Upload-Length")
+		return err
 	}
 	body := bodyStream(c)
 	next, complete, err := h.Blobs.Patch(c.UserContext(), principal(c), c.Params("sha256"), offset, total, body)

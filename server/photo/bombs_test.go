@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/jpeg"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -120,9 +121,11 @@ func TestOwnersTakeTurnsInThePool(t *testing.T) {
 	p.Submit(Job{Key: "normal", Owner: "normal", Info: Info{Width: 10, Height: 10}})
 	close(gate)
 	p.Wait()
-	// The bomber's first job may have been taken before "normal" arrived;
-	// after it, at most one more of the bomber's runs first.
-	if started[1] != "normal" && started[2] != "normal" {
+	// Before "normal" arrived, the bomber's first job may be running and
+	// its second held by the dispatcher waiting for the worker; after
+	// those, the bomber's turn may come first once more. FIFO would start
+	// "normal" 41st.
+	if !slices.Contains(started[:4], "normal") {
 		t.Fatalf("started %v: the other courier's photo waited behind the bomber's", started[:5])
 	}
 	t.Run("an owner's share of the queue is bounded", func(t *testing.T) {
@@ -131,17 +134,25 @@ func TestOwnersTakeTurnsInThePool(t *testing.T) {
 		block := make(chan struct{})
 		q.run = func(Job) (*Variants, error) { <-block; return &Variants{}, nil }
 		res := newResults()
-		for i := range 4 {
+		// Nothing finishes while blocked: at most one job runs, one is held
+		// by the dispatcher for the worker and two wait in the queue, so
+		// at least one of five is refused.
+		for i := range 5 {
 			k := fmt.Sprint(i)
 			q.Submit(Job{Key: k, Owner: "x", Info: Info{Width: 1, Height: 1}, Done: res.collect(k)})
 		}
 		res.mu.Lock()
-		full := errors.Is(res.err["3"], ErrQueueFull)
+		refused := 0
+		for _, err := range res.err {
+			if errors.Is(err, ErrQueueFull) {
+				refused++
+			}
+		}
 		res.mu.Unlock()
 		close(block)
 		q.Wait()
-		if !full {
-			t.Fatalf("fourth job of one owner with a share of 2: %v, want ErrQueueFull", res.err)
+		if refused == 0 {
+			t.Fatalf("five jobs of one owner with a share of 2: %v, want one ErrQueueFull at least", res.err)
 		}
 	})
 }

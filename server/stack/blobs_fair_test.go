@@ -38,21 +38,19 @@ func TestASlowUploadStallsNoOne(t *testing.T) {
 	for range server.DefaultMaxUploadsPerUser {
 		trickle(t, ts, slow, d, photo[:len(photo)/2], len(photo))
 	}
-	// The tricklers' requests are in the handler once a further upload of
-	// theirs is refused for the per-courier cap.
-	deadline := time.Now().Add(20 * time.Second)
-	for i := uint64(0); ; i++ {
-		probe := noisyJPEG(t, 16, 16, 1000+i) // new bytes each time: never "already yours"
-		resp, body := slow.putBlob(t, digestOf(probe), probe)
-		if resp.StatusCode == 429 {
-			if resp.Header.Get("Retry-After") == "" {
-				t.Fatal("429 without Retry-After")
-			}
-			break
-		}
+	// Wait until the tricklers' requests are being received.
+	deadline := time.Now().Add(30 * time.Second)
+	for ts.Blobs.UploadsInProgress(slow.userID) < server.DefaultMaxUploadsPerUser {
 		if time.Now().After(deadline) {
-			t.Fatalf("a %dth upload of one courier: %d %s, want 429", server.DefaultMaxUploadsPerUser+1, resp.StatusCode, body)
+			t.Fatalf("%d of the tricklers' uploads in progress", ts.Blobs.UploadsInProgress(slow.userID))
 		}
+		time.Sleep(10 * time.Millisecond) // polling server state, no ordering assumed
+	}
+	probe := noisyJPEG(t, 16, 16, 1000)
+	resp, body := slow.putBlob(t, digestOf(probe), probe)
+	wantError(t, resp, body, 429, syncproto.CodeRateLimited)
+	if resp.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
 	}
 	if resp, body := fast.putBlob(t, d, photo); resp.StatusCode != 201 {
 		t.Fatalf("another courier's upload of the same photo while the tricklers hang: %d %s", resp.StatusCode, body)
