@@ -51,7 +51,7 @@ type ServiceDue struct {
 // the current odometer and now. DueSoon is within s.ServiceDueWithin or
 // s.ServiceDueWithinKM of either limit without having reached it.
 func NextService(baseAt time.Time, baseKM, intervalDays, intervalKM, odometer int64, now time.Time, s Settings) ServiceDue {
-	sd := ServiceDue{DueAt: baseAt.AddDate(0, 0, int(intervalDays)), DueKM: baseKM + intervalKM}
+	sd := ServiceDue{DueAt: Encodable(baseAt.AddDate(0, 0, int(intervalDays))), DueKM: baseKM + intervalKM}
 	sd.Overdue = !now.Before(sd.DueAt) || odometer >= sd.DueKM
 	sd.DueSoon = !sd.Overdue && (sd.DueAt.Sub(now) <= s.ServiceDueWithin || sd.DueKM-odometer <= s.ServiceDueWithinKM)
 	return sd

@@ -12,6 +12,10 @@ import "time"
 // an int64 (10^12 × 9.2×10^6 = 9.2×10^18 < 2^63−1 ≈ 9.22×10^18).
 const MaxCents int64 = 1_000_000_000_000
 
+// MaxOdometerKM bounds an odometer reading (a hundred million km), so that
+// service distances computed from it cannot overflow.
+const MaxOdometerKM int64 = 100_000_000
+
 // ValidCents reports whether v is an amount in [0, MaxCents].
 func ValidCents(v int64) bool { return v >= 0 && v <= MaxCents }
 

@@ -83,3 +83,11 @@ func TestSentAtIsOptionalButWellFormed(t *testing.T) {
 		}
 	}
 }
+
+func TestOdometerReadingsAreBounded(t *testing.T) {
+	if _, e := syncproto.DecodePayload(syncproto.KindVehicleLog, payloadJSON(t, syncproto.KindVehicleLog, set("odometer_km", syncproto.MaxOdometerKM))); e != nil {
+		t.Fatal(e)
+	}
+	_, e := syncproto.DecodePayload(syncproto.KindVehicleLog, payloadJSON(t, syncproto.KindVehicleLog, set("odometer_km", int64(math.MaxInt64))))
+	checkRejection(t, e, syncproto.CodeValidationFailed, "odometer_km", "")
+}

@@ -331,8 +331,8 @@ func (p *VehicleLog) validate() *Error {
 	if !oneOf(p.Type, LogInspection, LogService, LogRepair, LogOdometer, LogFuel) {
 		return invalid("type", "one of inspection, service, repair, odometer, fuel")
 	}
-	if p.OdometerKM == nil || *p.OdometerKM < 0 {
-		return invalid("odometer_km", "required, at least 0")
+	if p.OdometerKM == nil || *p.OdometerKM < 0 || *p.OdometerKM > MaxOdometerKM {
+		return invalid("odometer_km", "required, 0 to 100000000")
 	}
 	if p.Type == LogInspection && len(p.Items) == 0 {
 		return invalid("items", "an inspection needs at least one item")

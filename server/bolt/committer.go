@@ -169,11 +169,15 @@ func (c *committer) release(l *lane) {
 	}
 }
 
-// take forms the next group: one job from each lane in ring order, again
-// and again, until a limit is reached or nothing is queued. c.mu is held.
+// take forms the next group: one job from each lane in ring order, and
+// more rounds only while a single lane is waiting, up to the limits. So
+// when several couriers wait, each gets one turn per group and the group
+// stays small (the next courier's op waits for little); a courier alone
+// gets the writer's full groups. c.mu is held.
 func (c *committer) take(group []*job) []*job {
 	ops, bytes := 0, 0
-	for len(c.ring) > 0 && len(group) < maxGroupJobs {
+	lanes := len(c.ring)
+	for len(c.ring) > 0 && len(group) < maxGroupJobs && (len(group) < lanes || len(c.ring) == 1) {
 		l := c.ring[0]
 		j := l.queue[0]
 		if len(group) > 0 && (ops+j.ops > maxGroupOps || bytes+j.bytes > maxGroupBytes) {

@@ -24,8 +24,11 @@ type Options struct {
 	Clock server.Clock
 	// Capture is the photo and upload policy published to couriers.
 	Capture syncproto.Config
-	// SkewLimit is how far a device clock may be off before an op is
-	// flagged "clock_skew"; 0 means 10 minutes.
+	// SkewLimit is how far a device clock, measured from a push's
+	// sent_at, may be off before its ops are flagged "clock_skew", and how
+	// far into the future (by the server's clock, corrected by the
+	// measured skew) a device time may lie before its op is rejected; 0
+	// means server.DefaultSkewLimit (10 minutes).
 	SkewLimit time.Duration
 	// Settings are the business rules; the zero value means
 	// server.DefaultSettings().
@@ -72,7 +75,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("bolt: open: %w", err)
 	}
 	if opts.SkewLimit == 0 {
-		opts.SkewLimit = 10 * time.Minute
+		opts.SkewLimit = server.DefaultSkewLimit
 	}
 	if opts.Settings.Location == nil {
 		opts.Settings = server.DefaultSettings()

@@ -363,27 +363,37 @@ func (r record) waybill(inner string) string {
 // inside its payload object named inner, and history[].at. The top-level
 // received_at is the server's receipt time of an op, not an event of the
 // parcel.
+//
+// A device time (recorded_at, a complaint's received and received_at)
+// after the server received the op (a device clock set ahead) counts as
+// the receipt time: a pickup dated 2099 must not escape the purge.
 func (r record) latest(inner string) time.Time {
 	var t time.Time
-	keep := func(raw json.RawMessage) {
-		if x := parseTime(raw); x.After(t) {
+	serverReceived := parseTime(r["received_at"])
+	keep := func(raw json.RawMessage, device bool) {
+		x := parseTime(raw)
+		if device && !serverReceived.IsZero() && x.After(serverReceived) {
+			x = serverReceived
+		}
+		if x.After(t) {
 			t = x
 		}
 	}
+	deviceTime := map[string]bool{"recorded_at": true, "received": true, "received_at": true}
 	fields := []string{"recorded_at", "received", "created_at", "updated_at", "closed_at", "handled_at"}
 	for _, f := range fields {
-		keep(r[f])
+		keep(r[f], deviceTime[f])
 	}
 	var in record
 	if json.Unmarshal(r[inner], &in) == nil {
 		for _, f := range append(fields, "received_at") {
-			keep(in[f])
+			keep(in[f], deviceTime[f])
 		}
 	}
 	var hist []record
 	if json.Unmarshal(r["history"], &hist) == nil {
 		for _, h := range hist {
-			keep(h["at"])
+			keep(h["at"], false)
 		}
 	}
 	return t
