@@ -193,6 +193,8 @@ var (
 		{"GET", "/healthz", fixed("/healthz"), everyone},
 		{"GET", "/readyz", fixed("/readyz"), everyone},
 		{"GET", "/v1/openapi.json", fixed("/v1/openapi.json"), everyone},
+		{"GET", "/docs", fixed("/docs"), everyone},
+		{"GET", "/docs/:page", fixed("/docs/protocol"), everyone},
 		{"POST", "/v1/auth/login", func(w *authzWorld, who int) authzReq {
 			if who == asAnonymous {
 				return authzReq{path: "/v1/auth/login", body: syncproto.LoginRequest{Username: "owner", Password: "wrong-password", DeviceID: "d"}}
