@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -76,6 +77,9 @@ type Config struct {
 	Inspections server.InspectionService
 	// Settings, when set, are served to admins at /v1/admin/settings.
 	Settings *server.SettingsView
+	// Docs, when set, holds the markdown pages served at /docs with the
+	// API reference made from OpenAPI.
+	Docs fs.FS
 }
 
 type handler struct {
@@ -130,6 +134,9 @@ func New(cfg Config) *fiber.App {
 		app.Get("/metrics", adaptor.HTTPHandler(cfg.Metrics))
 	}
 	h.consoleRoutes(app)
+	if err := h.docRoutes(app); err != nil {
+		cfg.Logger.Error("docs: pages not served", "err", err)
+	}
 
 	app.Post("/v1/auth/login", perAddress(cfg.LoginPerIPPerMinute, "login"), h.login)
 	app.Post("/v1/auth/refresh", perAddress(cfg.RefreshPerIPPerMinute, "refresh"), h.refresh)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/assets"
+	"github.com/courier-sync/courier-sync/docs"
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/server/auth"
 	"github.com/courier-sync/courier-sync/server/blobfs"
@@ -169,7 +170,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	app := httpapi.New(httpapi.Config{
 		Auth: a, Sync: meteredSync{db, m}, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
 		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
-		Claims: db, Inspections: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings,
+		Claims: db, Inspections: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings, Docs: docs.Pages,
 		Ready: func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 		Metrics: m.Handler(), ObserveRequest: m.Request,
 		PushesPerCourier: cfg.PushesPerCourier, ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout,
