@@ -85,8 +85,9 @@ The web console is up with the simulation's data: http://$addr/console/
   dispatcher  demo-dispatcher / dispatcher-demo-pw
   supervisor  demo-supervisor / supervisor-demo-pw
   admin       ${ADMIN%%:*} / ${ADMIN#*:}
-API documentation: http://$addr/docs   (Ctrl-C stops the server and deletes its data dir $data)
 MSG
+  if curl -sf -o /dev/null "http://$addr/docs" 2>/dev/null; then echo "API documentation: http://$addr/docs"; fi
+  echo "Ctrl-C stops the server and deletes its data dir $data"
   trap 'echo; echo "stopping"; exit "$status"' INT TERM
   wait "$pid" || true
   pid=
