@@ -72,6 +72,27 @@ func (sv *supervisor) inspect(ctx context.Context) error {
 	if st.Opened {
 		sv.checkCoverage(&in)
 	}
+	actions, err := sv.markItems(ctx, &in)
+	if err != nil {
+		return err
+	}
+	for _, a := range actions[:len(actions)/2] {
+		if err := sv.s.authed(ctx, http.MethodPost, "/v1/inspections/corrective-actions/"+url.PathEscape(a)+"/close",
+			map[string]any{"note": "retrained"}, nil); err != nil {
+			if err := sv.faults.soft(err, "close corrective action %s", a); err != nil {
+				return err
+			}
+			continue
+		}
+		st.Closed++
+	}
+	return sv.checkInspection(ctx, in.InspectionID, len(actions)-st.Closed)
+}
+
+// markItems marks every pending item of the inspection: one in four fails
+// with a finding and a due date. It returns the corrective actions opened.
+func (sv *supervisor) markItems(ctx context.Context, in *inspectionView) ([]string, error) {
+	st := &sv.stats.Inspect
 	var actions []string
 	for i, it := range in.Items {
 		if it.Result != "pending" {
@@ -86,31 +107,22 @@ func (sv *supervisor) inspect(ctx context.Context) error {
 		var got inspectionView
 		if err := sv.s.authed(ctx, http.MethodPost, path, mark, &got); err != nil {
 			if err := sv.faults.soft(err, "mark item %s", it.ItemID); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		st.Marked++
 		if mark["result"] == "fail" {
 			st.Failed++
-			if a := got.Items[i].ActionID; a != "" {
+			if i < len(got.Items) && got.Items[i].ActionID != "" {
+				a := got.Items[i].ActionID
 				actions = append(actions, a)
 			} else {
 				sv.faults.add("failed item %s opened no corrective action", it.ItemID)
 			}
 		}
 	}
-	for _, a := range actions[:len(actions)/2] {
-		if err := sv.s.authed(ctx, http.MethodPost, "/v1/inspections/corrective-actions/"+url.PathEscape(a)+"/close",
-			map[string]any{"note": "retrained"}, nil); err != nil {
-			if err := sv.faults.soft(err, "close corrective action %s", a); err != nil {
-				return err
-			}
-			continue
-		}
-		st.Closed++
-	}
-	return sv.checkInspection(ctx, in.InspectionID, len(actions)-st.Closed)
+	return actions, nil
 }
 
 // checkCoverage counts the run's couriers the sample covers: every one
