@@ -38,7 +38,7 @@ func TestBytesPastUploadLengthAreNeverARequest(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := ts.user(t, fmt.Sprintf("courier-%d", i), syncproto.RoleCourier, "dev-a")
+			a := ts.user(t, fmt.Sprintf("courier-%d", i), syncproto.RoleCourier, fmt.Sprintf("dev-%d", i))
 			d := digestOf(photo)
 			if i == 1 {
 				photo2 := noisyJPEG(t, 900, 700, 52)
@@ -77,7 +77,7 @@ func TestBytesPastUploadLengthAreNeverARequest(t *testing.T) {
 			if second, err := http.ReadResponse(r, nil); err == nil {
 				t.Errorf("the bytes past the upload were answered as a request: %d", second.StatusCode)
 			}
-			if tok, _ := ts.DB.PushToken(a.userID, "dev-a"); tok != "" {
+			if tok, _ := ts.DB.PushToken(a.userID, fmt.Sprintf("dev-%d", i)); tok != "" {
 				t.Fatalf("the smuggled push-token PUT was stored: %q", tok)
 			}
 		})
