@@ -28,6 +28,16 @@
 //     about half the memory), and encodes both copies. Past [MaxBytes] it
 //     stops with [ErrTooLarge] (413).
 //
+// Hostile uploads are stopped by limits that hold, not estimates:
+// [CheckStructure] walks the whole file before decoding (at most [MaxScans]
+// JPEG scans, nothing after the end marker); a photo whose decoding cost,
+// read from its header (pixels, bit depth, channels, interlacing,
+// progressive coefficients), exceeds the pool's whole budget is refused
+// with [ErrOverBudget]; a per-photo deadline ([Limits]) fails the
+// decoder's reads so it returns ([ErrDeadline]). The pool's queue is
+// bounded and owners (uploaders) take turns. [phototest] makes such bombs
+// for tests.
+//
 // Only the JPEG and PNG decoders of the standard library ever see uploaded
 // bytes: the package never calls [image.Decode], so decoders that other
 // packages register (imaging registers TIFF and BMP) are never reached.
