@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -46,6 +47,9 @@ type Config struct {
 	LoginPerIPPerMinute int
 	// Settings, when set, are served to admins at /v1/admin/settings.
 	Settings *server.SettingsView
+	// Docs, when set, holds the markdown pages served at /docs with the
+	// API reference made from OpenAPI.
+	Docs fs.FS
 }
 
 type handler struct {
@@ -86,6 +90,9 @@ func New(cfg Config) *fiber.App {
 	app.Get("/readyz", h.readyz)
 	app.Get("/v1/openapi.json", h.openAPI)
 	h.consoleRoutes(app)
+	if err := h.docRoutes(app); err != nil {
+		cfg.Logger.Error("docs: pages not served", "err", err)
+	}
 
 	loginLimit := limiter.New(limiter.Config{
 		Max:        cfg.LoginPerIPPerMinute,

@@ -195,6 +195,8 @@ var (
 		{"GET", "/v1/openapi.json", fixed("/v1/openapi.json"), everyone},
 		{"GET", "/console/:file?", fixed("/console/app.js"), everyone},
 		{"GET", "/console/screens/:file", fixed("/console/screens/today.js"), everyone},
+		{"GET", "/docs", fixed("/docs"), everyone},
+		{"GET", "/docs/:page", fixed("/docs/protocol"), everyone},
 		{"POST", "/v1/auth/login", func(w *authzWorld, who int) authzReq {
 			if who == asAnonymous {
 				return authzReq{path: "/v1/auth/login", body: syncproto.LoginRequest{Username: "owner", Password: "wrong-password", DeviceID: "d"}}

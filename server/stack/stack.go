@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/assets"
+	"github.com/courier-sync/courier-sync/docs"
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/server/auth"
 	"github.com/courier-sync/courier-sync/server/blobfs"
@@ -144,7 +145,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	settings.SessionTTLDays = int64(cfg.SessionTTL / (24 * time.Hour))
 	app := httpapi.New(httpapi.Config{
 		Auth: a, Sync: db, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
-		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings, Logger: cfg.Logger,
+		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings, Docs: docs.Pages, Logger: cfg.Logger,
 		Ready: db.Ready, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 	})
 	s := &Stack{DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
