@@ -19,6 +19,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if cfg.ShowVersion {
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log-level: %w", err)
@@ -41,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		s.Shutdown(time.Second)
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
+	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", versionString())
 	fmt.Fprintf(stdout, "courierd listening on %s\n", ln.Addr())
 
 	serveErr := make(chan error, 1)
