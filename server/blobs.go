@@ -79,7 +79,16 @@ func (b *Blobs) Put(ctx context.Context, p Principal, digest string, size int64,
 	}
 	defer b.lock(digest)()
 	if b.Files.Has(digest) {
-		return false, nil
+		m, err := b.Meta.BlobMeta(ctx, digest)
+		switch {
+		case err == nil && m.State != BlobUploading:
+			return false, nil
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return false, err
+		}
+		// The bytes are on disk but not recorded: a crash came between the
+		// two. Answering "already stored" would acknowledge a photo the
+		// store does not know; store and record it again.
 	}
 	info, err := b.Inspector.Inspect(header)
 	if err != nil {
