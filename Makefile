@@ -6,7 +6,7 @@ BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo demo-console screenshots run bench bench-big lint fmt-check tools clean mobile test-mobile
+.PHONY: all build test demo demo-console screenshots run bench bench-big lint fmt-check tools clean mobile test-mobile fuzz soak
 
 all: build
 
@@ -69,6 +69,28 @@ bench: build
 # Ledger and report queries over 1 M receipts (building the data takes minutes).
 bench-big:
 	$(GO) test -run '^$$' -bench DispatchQueries1M -benchtime 20x -timeout 40m ./server/bolt
+
+# Every fuzz target for FUZZTIME each (default 30s); a crasher lands in the
+# package's testdata/fuzz/<Target>/ and becomes a regression test there.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./syncproto:FuzzDecodePayload ./syncproto:FuzzValidateOp ./syncproto:FuzzPushRequestDecode \
+	./syncproto:FuzzParseUUID ./syncproto:FuzzParseOpTime ./server/photo:FuzzSniff \
+	./server/crypt:FuzzOpenSealed ./server/crypt:FuzzKeyFile \
+	./server/httpapi:FuzzUploadHeaders ./server/httpapi:FuzzPullCursor ./server/httpapi:FuzzPushBody
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+# The fault matrix's long form: the kill -9, cut-response and locked-store
+# tests repeated SOAKCOUNT times (default 10) with the race detector.
+SOAKCOUNT ?= 10
+soak:
+	COURIER_SOAK=1 $(GO) test -race -count=$(SOAKCOUNT) -timeout 120m \
+		-run 'TestCrash|TestFault|TestASecondServer|TestPhotoUploadThroughACuttingLink' ./cmd/courierd ./server/stack
 
 clean:
 	rm -rf $(BIN)

@@ -43,6 +43,7 @@ type config struct {
 	ReadTimeout  time.Duration
 	IdleTimeout  time.Duration
 	RefreshGrace time.Duration
+	ShowVersion  bool
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -92,6 +93,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", envDuration("COURIERD_READ_TIMEOUT", 30*time.Second), "a request's headers and body must arrive within this, from its first byte, else 408 or the connection closes (COURIERD_READ_TIMEOUT)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", envDuration("COURIERD_IDLE_TIMEOUT", 60*time.Second), "a keep-alive connection idle this long is closed (COURIERD_IDLE_TIMEOUT)")
 	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", envDuration("COURIERD_REFRESH_GRACE", time.Minute), "a just-rotated refresh token presented again this soon gets the same new token instead of revoking the session (COURIERD_REFRESH_GRACE)")
+	fs.BoolVar(&cfg.ShowVersion, "version", false, "print the version and exit")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
 	fs.DurationVar(&cfg.Settings.ComplaintDue, "complaint-due", cfg.Settings.ComplaintDue, "a complaint must be handled this long after received_at")

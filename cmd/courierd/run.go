@@ -19,6 +19,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if cfg.ShowVersion {
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log-level: %w", err)
@@ -48,7 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("max-conns is close to the open-file limit: connections past it wait for a free descriptor", "max_conns", maxConns, "open_file_limit", files)
 	}
 	ln := limitConns(tcp, maxConns, log)
-	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_conns", maxConns, "open_file_limit", files)
+	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_conns", maxConns, "open_file_limit", files,
+		"version", versionString())
 	fmt.Fprintf(stdout, "courierd listening on %s\n", ln.Addr())
 
 	serveErr := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Keyring holds the data keys: the newest seals, any opens.
@@ -112,10 +113,15 @@ func Rotate(path string) error {
 }
 
 func fromFile(kf *keyFile) (*Keyring, error) {
+	if kf.Current < 1 || kf.Current > 255 {
+		return nil, fmt.Errorf("crypt: current key id %d is not 1..255", kf.Current)
+	}
 	k := &Keyring{current: byte(kf.Current), aeads: map[byte]cipher.AEAD{}, file: *kf}
 	for id, hexKey := range kf.Keys {
-		var n int
-		if _, err := fmt.Sscan(id, &n); err != nil || n < 1 || n > 255 {
+		// Ids are canonical decimals: "01" beside "1" would make which
+		// key is 1 depend on map order.
+		n, err := strconv.Atoi(id)
+		if err != nil || n < 1 || n > 255 || strconv.Itoa(n) != id {
 			return nil, fmt.Errorf("crypt: bad key id %q", id)
 		}
 		key, err := hex.DecodeString(hexKey)

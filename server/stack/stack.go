@@ -219,6 +219,10 @@ func (s *Stack) janitor() {
 	}
 }
 
+// Ready reports what /readyz says: the store takes writes and Shutdown
+// has not begun.
+func (s *Stack) Ready() bool { return !s.closing.Load() && s.DB.Ready() }
+
 // Serve serves the API on ln until Shutdown.
 func (s *Stack) Serve(ln net.Listener) error { return s.App.Listener(ln) }
 
