@@ -77,7 +77,8 @@ FUZZ_TARGETS := \
 	./syncproto:FuzzDecodePayload ./syncproto:FuzzValidateOp ./syncproto:FuzzPushRequestDecode \
 	./syncproto:FuzzParseUUID ./syncproto:FuzzParseOpTime ./server/photo:FuzzSniff \
 	./server/crypt:FuzzOpenSealed ./server/crypt:FuzzKeyFile \
-	./server/httpapi:FuzzUploadHeaders ./server/httpapi:FuzzPullCursor ./server/httpapi:FuzzPushBody
+	./server/httpapi:FuzzUploadHeaders ./server/httpapi:FuzzPullCursor ./server/httpapi:FuzzPushBody \
+	./server/httpapi:FuzzUploadRange ./server/photo:FuzzCheckStructure
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
