@@ -133,7 +133,7 @@ func (s *summary) write(w io.Writer) error {
 	row("end check", fmt.Sprintf("%s (%d audit entries read)", s.CheckTime.Round(time.Millisecond), s.AuditOps))
 	row("wall time", s.Wall.Round(time.Millisecond))
 	if s.FleetTime > 0 {
-		row("ops/s", fmt.Sprintf("%.0f", float64(c.Sent)/s.FleetTime.Seconds()))
+		row("ops/s", fmt.Sprintf("%.0f (a fleet with think time on a lossy link, not the server's capacity: see make bench)", float64(c.Sent)/s.FleetTime.Seconds()))
 	}
 	if s.PeakRSS != "" {
 		row("server peak RSS", s.PeakRSS)
