@@ -91,7 +91,7 @@ fuzz:
 SOAKCOUNT ?= 10
 soak:
 	COURIER_SOAK=1 $(GO) test -race -count=$(SOAKCOUNT) -timeout 120m \
-		-run 'TestCrash|TestFault|TestASecondServer|TestPhotoUploadThroughACuttingLink' ./cmd/courierd ./server/stack
+		-run 'TestCrash|TestFault|TestASecondServer|TestPhotoUploadThroughACuttingLink|TestPushAnswersCut' ./cmd/courierd ./server/stack
 
 clean:
 	rm -rf $(BIN)
