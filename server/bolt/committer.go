@@ -116,6 +116,9 @@ func (c *committer) writeAs(name string, ops, bytes int, fn func(*bbolt.Tx) erro
 // part's error. The lane "" (writes that are not a courier's push) has no
 // limit: its writers are few and bounded elsewhere.
 func (c *committer) writeAll(name string, parts []part) []error {
+	if len(parts) == 0 {
+		return nil // a lane in the ring must have a job to take
+	}
 	jobs := make([]*job, len(parts))
 	total := 0
 	for i, p := range parts {

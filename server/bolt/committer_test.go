@@ -189,3 +189,21 @@ func TestCommitterCapsTheOpsOfAGroup(t *testing.T) {
 		t.Fatalf("only %d groups for %d ops", len(sizes), couriers*depth*partOps)
 	}
 }
+
+// A push of no ops queued a lane with no job, and the single writer
+// panicked taking it: one empty push took the whole server down.
+func TestAnEmptyWriteLeavesTheWriterRunning(t *testing.T) {
+	bdb, err := bbolt.Open(filepath.Join(t.TempDir(), "c.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	c := newCommitter(bdb)
+	defer c.stop()
+	if errs := c.writeAll("courier", nil); len(errs) != 0 {
+		t.Fatalf("errors %v for no parts", errs)
+	}
+	if err := c.writeAs("courier", 1, 0, func(*bbolt.Tx) error { return nil }); err != nil {
+		t.Fatalf("the next write: %v", err)
+	}
+}

@@ -360,3 +360,16 @@ func TestPushForAnotherDeviceIsForbidden(t *testing.T) {
 }
 
 func strconvQuote(s string) string { return `"` + s + `"` }
+
+// An empty push once queued nothing for the single writer to take, and the
+// writer panicked: every courier's next push failed with the server.
+func TestAnEmptyPushIsAnsweredAndHarmsNoOne(t *testing.T) {
+	h := newHarness(t)
+	c, other := h.courier(t, "empty-pusher"), h.courier(t, "next-courier")
+	var pr syncproto.PushResponse
+	h.do(t, "POST", "/v1/sync/push", c.access, pushBody{DeviceID: c.device, Ops: []syncproto.Op{}}).decode(t, 200, &pr)
+	if len(pr.Results) != 0 {
+		t.Fatalf("results %+v for no ops", pr.Results)
+	}
+	applied(t, other.pushOK(t, other.op("pickup", pickup(waybill())))[0])
+}
