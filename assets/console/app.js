@@ -10,6 +10,8 @@ import { callbacks } from './screens/callbacks.js';
 import { cod } from './screens/cod.js';
 import { vehicles } from './screens/vehicles.js';
 import { damage } from './screens/damage.js';
+import { claims } from './screens/claims.js';
+import { inspections } from './screens/inspections.js';
 import { quality } from './screens/quality.js';
 import { admin } from './screens/admin.js';
 
@@ -23,7 +25,9 @@ const SCREENS = [
   { route: 'callbacks', min: 'dispatcher', mod: callbacks },
   { route: 'cod', min: 'dispatcher', mod: cod },
   { route: 'damage', min: 'dispatcher', mod: damage },
+  { route: 'claims', min: 'dispatcher', mod: claims },
   { route: 'vehicles', min: 'supervisor', mod: vehicles },
+  { route: 'inspections', min: 'supervisor', mod: inspections },
   { route: 'quality', min: 'supervisor', mod: quality },
   { route: 'admin', min: 'admin', mod: admin, only: 'admin' },
 ];

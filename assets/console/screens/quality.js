@@ -24,6 +24,23 @@ const FIGURES = [
   { key: 'vehicles_needing_attention' },
 ];
 
+// Claims and inspection figures: shown in a table, no chart; null is n/a.
+const MORE = [
+  { key: 'claims_filed' },
+  { key: 'claims_paid_cents', money: true },
+  { key: 'claims_decided_on_time_percent', unit: '%' },
+  { key: 'inspections_done' },
+  { key: 'inspection_failures' },
+  { key: 'corrective_actions_open' },
+  { key: 'inspection_missing', yesno: true },
+];
+
+function fmtMore(f, v) {
+  if (v === null || v === undefined) return t('q.na');
+  if (f.yesno) return v ? badge(t('q.yes'), 'bad') : t('q.no');
+  return fmt(f, v);
+}
+
 /** Whether value meets the target of key: true, false, or null when there is none. */
 export function meets(key, value, report) {
   const tg = TARGETS[key];
@@ -102,6 +119,10 @@ export async function quality(main, args) {
     const r = reports[reports.length - 1];
     body.replaceChildren(
       h('section.card', h('h2', t('q.month_figures', { month })), figureRows(r)),
+      h('section.card', h('h2', t('q.claims_inspections')), table([
+        { label: t('q.figure'), cell: (f) => t('q.' + f.key) },
+        { label: t('q.value'), num: true, cell: (f) => fmtMore(f, r[f.key]) },
+      ], MORE, { class: 'figures-more' })),
       h('section', h('h2', t('q.charts')), h('div.charts', FIGURES.map((f) => h('figure.card', h('figcaption', t('q.' + f.key)), chart(f, months, reports))))),
       h('section.card', h('h2', t('q.by_courier')), table([
         { label: t('courier'), cell: (c) => person(c.courier_id) },

@@ -25,11 +25,14 @@ func TestConsoleJourneys(t *testing.T) {
 	t.Run("dispatcher: parcel, complaint to callback, courier answers", func(t *testing.T) { complaintToCallback(t, w, disp) })
 	t.Run("dispatcher: hand-over with a miscount", func(t *testing.T) { handover(t, disp) })
 	t.Run("dispatcher: every screen, no phone shown", func(t *testing.T) { dispatcherScreens(t, disp) })
+	t.Run("dispatcher: file and acknowledge a claim", func(t *testing.T) { fileClaim(t, disp) })
 
 	sup := b.tab(t)
 	sup.login("sup", staffPass)
 	t.Run("supervisor: certify a defect", func(t *testing.T) { certify(t, sup) })
 	t.Run("supervisor: quality report", func(t *testing.T) { quality(t, sup) })
+	t.Run("supervisor: decide and pay a claim", func(t *testing.T) { decideClaim(t, sup) })
+	t.Run("supervisor: monthly inspection", func(t *testing.T) { monthlyInspection(t, sup) })
 
 	adm := b.tab(t)
 	adm.login("root", rootPass)
@@ -161,7 +164,7 @@ func dispatcherScreens(t *testing.T, tb *tab) {
 		}
 		tb.noPhones(s.hash, allPhones...)
 	}
-	for _, hidden := range []string{"#nav-vehicles", "#nav-quality", "#nav-admin"} {
+	for _, hidden := range []string{"#nav-vehicles", "#nav-inspections", "#nav-quality", "#nav-admin"} {
 		if eval[bool](tb, `!!document.querySelector('`+hidden+`')`) {
 			t.Errorf("a dispatcher sees %s", hidden)
 		}
@@ -192,7 +195,7 @@ func quality(t *testing.T, tb *tab) {
 	tb.open("#/quality", "#quality table.figures")
 	tb.until("the charts", `document.querySelectorAll('#quality svg.chart').length >= 10 && document.querySelectorAll('#quality svg.chart rect').length >= 120`)
 	text := tb.text()
-	for _, want := range []string{"≥ 90 %", "< 1 %", "Satisfied customers", "Complaint rate", "李四"} {
+	for _, want := range []string{"≥ 90 %", "< 1 %", "Satisfied customers", "Complaint rate", "李四", "Claims decided on time", "n/a", "Month without a completed inspection"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("quality report lacks %q", want)
 		}
