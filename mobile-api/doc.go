@@ -103,17 +103,16 @@
 //
 // # gomobile
 //
-// The exported surface is meant for gomobile bind: plain structs, strings,
-// integers and errors; no channels, maps or generics. Three things fall
-// outside what gomobile can bind and are accepted knowingly: the slices in
-// DamageReport.Photos, VehicleLog.Items, VehicleLog.Photos and the slices
-// returned by RejectedOps, CallbackTasks, CallbackTasksByStatus and Photos
-// (OpenTasks returns the inbox as a TaskList, and OpenComplaints the
-// complaints as a ComplaintList, with Len and Get for native apps); Options.Transport and Options.Now (for Go callers such as the
-// simulator; gomobile leaves them unset); and the context.Context taken by
-// Sync, UploadPhotos and RevealContact. A thin binding layer can wrap those
-// if a native app needs them. RetryAfterSeconds reads the wait out of a
-// rate-limited reveal's error for callers that cannot use errors.As.
+// Native apps do not bind this package: they bind mobile-api/bind (package
+// courier), a facade with only the types gobind supports (a timeout and a
+// cancel handle instead of context.Context, Len/Get lists instead of
+// slices, photos and checklist items added by methods, errors carrying the
+// contract's code, a Listener for progress and Wake for FCM). `make mobile`
+// generates its Java and Objective-C bindings and fails if any name is
+// skipped. This package keeps slices, contexts and Options.Transport and
+// Options.Now for Go callers such as the simulator. RetryAfterSeconds reads
+// the wait out of a rate-limited reveal's error for callers that cannot use
+// errors.As.
 //
 // Errors never carry personal data (names, phones, addresses): validation
 // errors name the field and the rule, not the value.
