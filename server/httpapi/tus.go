@@ -229,11 +229,8 @@ func (t *tusService) serve(c *fiber.Ctx) error {
 	if c.Method() != fiber.MethodPost && !t.owns(c.UserContext(), p, id) {
 		return server.ErrNotFound // another's upload is not known to exist
 	}
-	if c.Method() == fiber.MethodPatch {
-		if n := c.Request().Header.ContentLength(); n < 0 || n > server.MaxBlobBytes {
-			c.Context().SetConnectionClose()
-			return syncproto.Errorf(syncproto.CodePayloadTooLarge, "a chunk needs a Content-Length of at most 20 MiB")
-		}
+	if err := readChunk(c); err != nil {
+		return err
 	}
 	c.Set("Upload-Expires", t.now().Add(TusExpiry).UTC().Format(http.TimeFormat))
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -295,6 +292,33 @@ func (j *jsonErrors) flush() {
 var tusCodes = map[int]syncproto.Code{
 	404: syncproto.CodeNotFound, 403: syncproto.CodeForbidden, 409: syncproto.CodeConflict,
 	413: syncproto.CodePayloadTooLarge, 415: syncproto.CodeUnsupportedMediaType, 500: syncproto.CodeInternal,
+}
+
+// readChunk reads a PATCH's (or a creation's) body here, bounded: fiber's
+// adaptor would read a streamed body itself and, on a cut connection, hand
+// the handler the read error's text as the body. A chunk cut short is
+// passed on as the bytes that arrived (tus keeps them; the client resumes
+// from the new offset).
+func readChunk(c *fiber.Ctx) error {
+	n := c.Request().Header.ContentLength()
+	if c.Method() == fiber.MethodPost && n <= 0 {
+		return nil
+	}
+	if c.Method() != fiber.MethodPatch && c.Method() != fiber.MethodPost {
+		return nil
+	}
+	if n < 0 || n > server.MaxBlobBytes {
+		c.Context().SetConnectionClose()
+		return syncproto.Errorf(syncproto.CodePayloadTooLarge, "a chunk needs a Content-Length of at most 20 MiB")
+	}
+	buf := make([]byte, n)
+	k, err := io.ReadFull(bodyStream(c), buf)
+	if err != nil {
+		c.Context().SetConnectionClose()
+	}
+	c.Request().SetBodyRaw(buf[:k])
+	c.Request().Header.SetContentLength(k)
+	return nil
 }
 
 // checksumOK applies the tus checksum extension to a PATCH: with
