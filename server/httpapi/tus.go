@@ -234,8 +234,12 @@ func (t *tusService) serve(c *fiber.Ctx) error {
 	}
 	c.Set("Upload-Expires", t.now().Add(TusExpiry).UTC().Format(http.TimeFormat))
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	// Not the adaptor's context (fasthttp's RequestCtx): its Done closes
+	// at shutdown while its Err stays nil, which makes a context derived
+	// from it panic. The body is already read, so nothing needs cancelling.
+	ctx := context.WithValue(c.UserContext(), ctxKey{}, p)
 	return adaptor.HTTPHandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, p))
+		r = r.WithContext(ctx)
 		if r.Method == http.MethodPatch && !checksumOK(w, r) {
 			return
 		}
