@@ -63,7 +63,7 @@ func newTusService(dir string, blobs *server.Blobs) (*tusService, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	t := &tusService{blobs: blobs, store: filestore.New(dir), dir: dir, now: time.Now}
+	t := &tusService{blobs: blobs, store: filestore.New(dir), dir: dir, now: blobs.Clock.Now}
 	composer := tusd.NewStoreComposer()
 	t.store.UseIn(composer)
 	memorylocker.New().UseIn(composer)

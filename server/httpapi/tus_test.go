@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
 )
@@ -40,6 +41,7 @@ func tusPatch(t *testing.T, h *harness, token, path string, offset int, chunk []
 // uploader; tusd's files are gone.
 func TestTusUploadBecomesTheBlob(t *testing.T) {
 	h := newHarness(t)
+	t.Cleanup(h.st.WaitPhotos) // the pipeline is done with the blob before its folder goes
 	c, other := h.courier(t, "tus-a"), h.courier(t, "tus-b")
 	photo := pngBytes(t, 77)
 	digest := sum(photo)
@@ -135,5 +137,27 @@ func (r reply) wantStatus(tb testing.TB, status int) {
 	tb.Helper()
 	if r.status != status {
 		tb.Fatalf("status = %d, want %d; body: %s", r.status, status, r.body)
+	}
+}
+
+// TestTusUploadsExpireAfter24Hours: an upload untouched for a day is no
+// longer resumable (404) and its files are removed by the next creation's
+// sweep.
+func TestTusUploadsExpireAfter24Hours(t *testing.T) {
+	h := newHarness(t)
+	c := h.courier(t, "tus-e")
+	photo := pngBytes(t, 6)
+	path := tusCreate(t, h, c.access, sum(photo), len(photo))
+	tusPatch(t, h, c.access, path, 0, photo[:10]).wantStatus(t, 204)
+	h.clock.Advance(23 * time.Hour)
+	c = h.login(t, "tus-e", "dev-tus-e") // the access token expired meanwhile
+	h.do(t, "HEAD", path, c.access, nil, "Tus-Resumable", "1.0.0").wantStatus(t, 200)
+	h.clock.Advance(2 * time.Hour)
+	c = h.login(t, "tus-e", "dev-tus-e") // the access token expired meanwhile
+	h.do(t, "HEAD", path, c.access, nil, "Tus-Resumable", "1.0.0").wantStatus(t, 404)
+	tusPatch(t, h, c.access, path, 10, photo[10:]).wantStatus(t, 404)
+	tusCreate(t, h, c.access, sum(photo), len(photo))
+	if entries, _ := os.ReadDir(filepath.Join(h.dir, "tus")); len(entries) != 2 { // the new upload's file and .info
+		t.Fatalf("tus folder after the sweep: %d files, want the new upload's 2", len(entries))
 	}
 }
