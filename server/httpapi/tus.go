@@ -54,6 +54,7 @@ type tusService struct {
 	dir     string
 	handler *tusd.Handler
 	now     func() time.Time
+	gate    *chunkGate
 
 	mu        sync.Mutex
 	lastSweep time.Time
@@ -63,7 +64,7 @@ func newTusService(dir string, blobs *server.Blobs) (*tusService, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	t := &tusService{blobs: blobs, store: filestore.New(dir), dir: dir, now: blobs.Clock.Now}
+	t := &tusService{blobs: blobs, store: filestore.New(dir), dir: dir, now: blobs.Clock.Now, gate: newChunkGate(tusChunksPerUser, tusChunks)}
 	composer := tusd.NewStoreComposer()
 	t.store.UseIn(composer)
 	memorylocker.New().UseIn(composer)
@@ -229,8 +230,16 @@ func (t *tusService) serve(c *fiber.Ctx) error {
 	if c.Method() != fiber.MethodPost && !t.owns(c.UserContext(), p, id) {
 		return server.ErrNotFound // another's upload is not known to exist
 	}
-	if err := readChunk(c); err != nil {
-		return err
+	if hasChunk(c) {
+		release, err := t.gate.admit(p.UserID)
+		if err != nil {
+			c.Context().SetConnectionClose() // the chunk is not read
+			return err
+		}
+		defer release()
+		if err := readChunk(c); err != nil {
+			return err
+		}
 	}
 	c.Set("Upload-Expires", t.now().Add(TusExpiry).UTC().Format(http.TimeFormat))
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -298,6 +307,12 @@ var tusCodes = map[int]syncproto.Code{
 	413: syncproto.CodePayloadTooLarge, 415: syncproto.CodeUnsupportedMediaType, 500: syncproto.CodeInternal,
 }
 
+// hasChunk reports whether a request carries upload bytes: every PATCH,
+// and a creation with a body.
+func hasChunk(c *fiber.Ctx) bool {
+	return c.Method() == fiber.MethodPatch || c.Method() == fiber.MethodPost && c.Request().Header.ContentLength() != 0
+}
+
 // readChunk reads a PATCH's (or a creation's) body here, bounded: fiber's
 // adaptor would read a streamed body itself and, on a cut connection, hand
 // the handler the read error's text as the body. A chunk cut short is
@@ -305,12 +320,6 @@ var tusCodes = map[int]syncproto.Code{
 // from the new offset).
 func readChunk(c *fiber.Ctx) error {
 	n := c.Request().Header.ContentLength()
-	if c.Method() == fiber.MethodPost && n <= 0 {
-		return nil
-	}
-	if c.Method() != fiber.MethodPatch && c.Method() != fiber.MethodPost {
-		return nil
-	}
 	if n < 0 || n > server.MaxBlobBytes {
 		c.Context().SetConnectionClose()
 		return syncproto.Errorf(syncproto.CodePayloadTooLarge, "a chunk needs a Content-Length of at most 20 MiB")
