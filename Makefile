@@ -6,7 +6,7 @@ BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo demo-console screenshots run bench bench-big lint fmt-check tools clean mobile test-mobile fuzz soak
+.PHONY: all build test demo demo-console screenshots run bench bench-big lint fmt-check tools clean mobile test-mobile fuzz soak test-tus
 
 all: build
 
@@ -29,6 +29,11 @@ lint: fmt-check tools
 # The whole suite, with the race detector, as CI runs it.
 test: lint
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# The stock tus-js-client under Node against /v1/uploads (installs it into
+# build/tusclient when missing); make test runs the same test once installed.
+test-tus:
+	./scripts/tus-test.sh
 
 # Java and Objective-C bindings of the handheld library (mobile-api/bind)
 # into build/mobile; fails if gobind skips any exported name.

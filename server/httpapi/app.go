@@ -80,6 +80,9 @@ type Config struct {
 	// Docs, when set, holds the markdown pages served at /docs with the
 	// API reference made from OpenAPI.
 	Docs fs.FS
+	// UploadsDir, when set (with Blobs), holds the partial tus uploads
+	// of /v1/uploads.
+	UploadsDir string
 }
 
 type handler struct {
@@ -177,6 +180,7 @@ func New(cfg Config) *fiber.App {
 		v1.Get("/blobs/:sha256/thumb", h.getBlob(server.VariantThumb))
 		v1.Get("/blobs/:sha256/original", h.getBlob(server.VariantOriginal))
 	}
+	h.tusRoutes(v1)
 	h.routes = newRouteTable(app.GetRoutes(true))
 	return app
 }

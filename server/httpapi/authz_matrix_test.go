@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"image"
@@ -279,6 +280,22 @@ var (
 		{"GET", "/v1/blobs/:sha256/original", func(w *authzWorld, _ int) authzReq { return authzReq{path: "/v1/blobs/" + w.blob + "/original"} },
 			[callers]int{200, 404, 403, 200, 200, 401}},
 
+		// tus uploads: anyone signed in; an upload is its creator's alone.
+		{"OPTIONS", "/v1/uploads", fixed("/v1/uploads"), [callers]int{204, 204, 204, 204, 204, 401}},
+		{"POST", "/v1/uploads", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: "/v1/uploads", hdr: tusCreateHeaders(sum([]byte("authz-tus")), 100)}
+		}, [callers]int{201, 201, 201, 201, 201, 401}},
+		{"HEAD", "/v1/uploads/:id", func(w *authzWorld, _ int) authzReq {
+			return authzReq{path: w.tusUpload(asOwner), hdr: []string{"Tus-Resumable", "1.0.0"}}
+		}, [callers]int{200, 404, 404, 404, 404, 401}},
+		{"PATCH", "/v1/uploads/:id", func(w *authzWorld, who int) authzReq {
+			return authzReq{path: w.tusUpload(who), body: []byte("0123456789"), hdr: []string{"Tus-Resumable", "1.0.0",
+				"Content-Type", "application/offset+octet-stream", "Upload-Offset", "0"}}
+		}, [callers]int{204, 204, 204, 204, 204, 401}},
+		{"DELETE", "/v1/uploads/:id", func(w *authzWorld, who int) authzReq {
+			return authzReq{path: w.tusUpload(who), hdr: []string{"Tus-Resumable", "1.0.0"}}
+		}, [callers]int{204, 204, 204, 204, 204, 401}},
+
 		// Callbacks.
 		{"POST", "/v1/callbacks", func(w *authzWorld, _ int) authzReq {
 			return authzReq{path: "/v1/callbacks", body: map[string]any{"courier_id": w.s[asOwner].userID, "waybill": waybill(), "reason": "check",
@@ -337,6 +354,31 @@ var (
 		{"POST", "/v1/damage-reports/:id/text", fixed("/v1/damage-reports/dr-1/text"), dispPlus},
 	}
 )
+
+// tusCreateHeaders are the headers of a tus creation of size bytes named digest.
+func tusCreateHeaders(digest string, size int) []string {
+	return []string{"Tus-Resumable", "1.0.0", "Upload-Length", strconv.Itoa(size),
+		"Upload-Metadata", "sha256 " + base64.StdEncoding.EncodeToString([]byte(digest))}
+}
+
+// tusUpload returns the path of the caller's own tus upload (the owner's
+// for the anonymous caller), made on first use.
+func (w *authzWorld) tusUpload(who int) string {
+	if who == asAnonymous {
+		who = asOwner
+	}
+	ids := w.per["tus"]
+	if ids[who] == "" {
+		r, err := w.h.send("POST", "/v1/uploads", w.s[who].access, nil, tusCreateHeaders(sum([]byte{byte(who)}), 1000)...)
+		if err != nil || r.status != 201 {
+			panic(fmt.Sprintf("tus create: %v %s", err, r))
+		}
+		loc := r.header.Get("Location")
+		ids[who] = loc[strings.Index(loc, "/v1/uploads/"):]
+		w.per["tus"] = ids
+	}
+	return ids[who]
+}
 
 // mine returns the caller's own record of a kind (each allowed caller
 // changes a different one), or any one for a caller who will be refused

@@ -89,8 +89,8 @@ func (h *handler) checkQuery(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	method := c.Method()
-	if method == fiber.MethodHead {
-		method = fiber.MethodGet
+	if method == fiber.MethodHead && h.routes.pattern(fiber.MethodGet, c.Path()) != "" {
+		method = fiber.MethodGet // fiber's automatic HEAD of a GET route
 	}
 	p := h.routes.pattern(method, c.Path())
 	if p == "" {

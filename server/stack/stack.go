@@ -169,7 +169,8 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	settings.SessionTTLDays = int64(cfg.SessionTTL / (24 * time.Hour))
 	app := httpapi.New(httpapi.Config{
 		Auth: a, Sync: meteredSync{db, m}, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
-		Callbacks: db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
+		UploadsDir: filepath.Join(cfg.DataDir, "tus"),
+		Callbacks:  db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
 		Claims: db, Inspections: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings, Docs: docs.Pages,
 		Ready: func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
 		Metrics: m.Handler(), ObserveRequest: m.Request,
