@@ -65,7 +65,8 @@ func NewFCM(ctx context.Context, cfg FCMConfig) (*FCM, error) {
 	}
 	var opts []option.ClientOption
 	if cfg.CredentialsFile != "" {
-		opts = append(opts, option.WithCredentialsFile(cfg.CredentialsFile))
+		// A service-account key file (FCM accepts no other kind here).
+		opts = append(opts, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
 	}
 	if cfg.Endpoint != "" {
 		if cfg.ProjectID == "" {
