@@ -100,40 +100,7 @@ func purge(tx *bbolt.Tx, cutoff time.Time, dryRun bool) (*server.PurgeReport, er
 		}
 		return !own.IsZero() && own.Before(cutoff)
 	}
-	// Pickups: sender and recipient.
-	if err := rewrite(tx.Bucket(bucketPickups), dryRun, func(k []byte, r record) (bool, error) {
-		if !expired(string(k), time.Time{}) || (r.purged("sender") && r.purged("recipient")) {
-			return false, nil
-		}
-		rep.Counts[purgePickups]++
-		r["sender"], r["recipient"] = purgedParty, purgedParty
-		return true, nil
-	}); err != nil {
-		return nil, err
-	}
-	// Complaints: the customer and the sealed free text.
-	if err := rewrite(tx.Bucket(bucketComplaints), dryRun, func(k []byte, r record) (bool, error) {
-		_, hasCustomer := r["customer"]
-		if !(hasCustomer && !r.purged("customer") || r.has("text_sealed", "step_notes_sealed")) || !expired(r.waybill("complaint"), r.latest("complaint")) {
-			return false, nil
-		}
-		rep.Counts[purgeComplaints]++
-		r["customer"] = purgedParty
-		delete(r, "text_sealed")
-		delete(r, "step_notes_sealed")
-		return true, nil
-	}); err != nil {
-		return nil, err
-	}
-	// Damage reports: the sealed description.
-	if err := rewrite(tx.Bucket(bucketDamage), dryRun, func(k []byte, r record) (bool, error) {
-		if !r.has("text_sealed") || !expired(r.waybill("report"), r.latest("report")) {
-			return false, nil
-		}
-		rep.Counts[purgeDamageTexts]++
-		delete(r, "text_sealed")
-		return true, nil
-	}); err != nil {
+	if err := purgeRecords(tx, expired, dryRun, rep); err != nil {
 		return nil, err
 	}
 	// Callback tasks: the contact and the attempts' notes.
@@ -287,6 +254,49 @@ func blankFeeds(tx *bbolt.Tx, tasks map[string]bool, dryRun bool, rep *server.Pu
 // record is a stored JSON object kept field by field, so a rewrite keeps
 // fields this file does not know.
 type record map[string]json.RawMessage
+
+// purgeRecords erases the personal data of expired pickups (sender and
+// recipient), complaints (the customer and the sealed free text) and
+// damage reports (the sealed description).
+func purgeRecords(tx *bbolt.Tx, expired func(waybill string, own time.Time) bool, dryRun bool, rep *server.PurgeReport) error {
+	// Pickups: sender and recipient.
+	if err := rewrite(tx.Bucket(bucketPickups), dryRun, func(k []byte, r record) (bool, error) {
+		if !expired(string(k), time.Time{}) || (r.purged("sender") && r.purged("recipient")) {
+			return false, nil
+		}
+		rep.Counts[purgePickups]++
+		r["sender"], r["recipient"] = purgedParty, purgedParty
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	// Complaints: the customer and the sealed free text.
+	if err := rewrite(tx.Bucket(bucketComplaints), dryRun, func(k []byte, r record) (bool, error) {
+		_, hasCustomer := r["customer"]
+		if !(hasCustomer && !r.purged("customer") || r.has("text_sealed", "step_notes_sealed")) || !expired(r.waybill("complaint"), r.latest("complaint")) {
+			return false, nil
+		}
+		rep.Counts[purgeComplaints]++
+		r["customer"] = purgedParty
+		delete(r, "text_sealed")
+		delete(r, "step_notes_sealed")
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	// Damage reports: the sealed description.
+	if err := rewrite(tx.Bucket(bucketDamage), dryRun, func(k []byte, r record) (bool, error) {
+		if !r.has("text_sealed") || !expired(r.waybill("report"), r.latest("report")) {
+			return false, nil
+		}
+		rep.Counts[purgeDamageTexts]++
+		delete(r, "text_sealed")
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	return nil
+}
 
 // rewrite calls fn for each record of b and, unless dryRun, stores the
 // records fn changed.
