@@ -51,3 +51,14 @@ func TestRedactTextLeavesNoLongDigitRunOfAPhone(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactTextTakesADigitRunGluedToALetterForAnId(t *testing.T) {
+	for _, s := range []string{"sim run r081777306491: verified", "waybill YT0817773064", "SF100200300"} {
+		if got := RedactText(s); got != s {
+			t.Errorf("RedactText(%q) = %q, want it unchanged", s, got)
+		}
+	}
+	if got := RedactText("sim 081777306491: verified"); got == "sim 081777306491: verified" {
+		t.Errorf("a bare 0xxx xxxx xxxx number was not masked: %q", got)
+	}
+}

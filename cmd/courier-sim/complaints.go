@@ -66,7 +66,9 @@ func (d *dispatcher) walk(ctx context.Context, c *courier) error {
 // transition moves sc one step on.
 func (d *dispatcher) transition(ctx context.Context, sc *simComplaint) error {
 	next := complaintPath[len(sc.Steps)+1]
-	t := transition{To: next, Note: fmt.Sprintf("sim %s: %s", d.runID, next)}
+	// The run id stands glued to a letter: a note is free text that views
+	// show masked, and 12 bare digits starting with 0 read as a landline.
+	t := transition{To: next, Note: fmt.Sprintf("sim run r%s: %s", d.runID, next)}
 	if next == "verified" && sc.Exempt {
 		yes := true
 		t.ExemptCourier = &yes
