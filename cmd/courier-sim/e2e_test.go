@@ -205,7 +205,10 @@ func checkActorSummary(t *testing.T, out string) {
 			t.Errorf("%s: %v", pattern, n)
 		}
 	}
-	if steps := summaryNums(t, out, `(?m)^complaint steps +(\d+) transitions recorded; illegal ones refused (\d+) of (\d+); handhelds' open lists right (\d+) of (\d+)$`); steps[0] == 0 || steps[1] != 2 || steps[2] != 2 || steps[3] != steps[4] {
+	if steps := summaryNums(t, out, `(?m)^complaint steps +(\d+) transitions recorded; illegal ones refused (\d+) of (\d+); handhelds' open lists right (\d+) of (\d+)$`); steps[0] == 0 || steps[1] == 0 || steps[1] != steps[2] || steps[3] != steps[4] {
+		// Every illegal step tried must be refused. How many are tried
+		// depends on timing: moving a closed complaint needs one closed by
+		// the end, which a fast fleet may not leave the dispatcher time for.
 		t.Errorf("complaint steps %v", steps)
 	}
 	if !regexp.MustCompile(`(?m)^COD ledger .* overall balanced true, (\d+) of \d+ couriers right$`).MatchString(out) {
