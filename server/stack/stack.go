@@ -164,18 +164,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		cfg.Logger.Info("resumed photo processing", "photos", n)
 	}
 	closing := new(atomic.Bool)
-	settings := db.Settings().View()
-	settings.AccessTokenTTLMinutes = int64(cfg.AccessTTL / time.Minute)
-	settings.SessionTTLDays = int64(cfg.SessionTTL / (24 * time.Hour))
-	app := httpapi.New(httpapi.Config{
-		Auth: a, Sync: meteredSync{db, m}, Audit: db, Users: db, Blobs: blobs, Damage: db, Events: db,
-		UploadsDir: filepath.Join(cfg.DataDir, "tus"),
-		Callbacks:  db, PushTokens: db, Purge: db, Complaints: db, Ledger: db, Vehicles: db, Reports: db, Texts: db, Logger: cfg.Logger,
-		Claims: db, Inspections: db, Accounts: db, Handovers: db, Parcels: db, Settings: &settings, Docs: docs.Pages,
-		Ready: func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) }, Backup: db.Backup, OpenAPI: assets.OpenAPI,
-		Metrics: m.Handler(), ObserveRequest: m.Request,
-		PushesPerCourier: cfg.PushesPerCourier, ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout,
-	})
+	app := newApp(cfg, db, a, blobs, m, closing)
 	m.Gauge("courierd_store_write_queue", "Writes waiting for the store's single writer.", func() float64 { return float64(db.QueuedWrites()) })
 	m.Gauge("courierd_photo_queue", "Photos queued or being processed by the image pipeline.", func() float64 { return float64(pool.Pending()) })
 	s := &Stack{metrics: m, closing: closing, DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
@@ -255,4 +244,47 @@ func (s *Stack) Start() (string, error) {
 	}
 	go s.Serve(ln)
 	return "http://" + ln.Addr().String(), nil
+}
+
+// newApp builds the HTTP API on the store, the auth service and the blob
+// service: one field per line, so adding a service is a one-line change.
+func newApp(cfg Config, db *bolt.DB, a *server.Auth, blobs *server.Blobs, m *metrics.Metrics, closing *atomic.Bool) *fiber.App {
+	settings := db.Settings().View()
+	settings.AccessTokenTTLMinutes = int64(cfg.AccessTTL / time.Minute)
+	settings.SessionTTLDays = int64(cfg.SessionTTL / (24 * time.Hour))
+	return httpapi.New(httpapi.Config{
+		Auth:        a,
+		Sync:        meteredSync{db, m},
+		Audit:       db,
+		Users:       db,
+		Blobs:       blobs,
+		UploadsDir:  filepath.Join(cfg.DataDir, "tus"),
+		Damage:      db,
+		Events:      db,
+		Callbacks:   db,
+		PushTokens:  db,
+		Purge:       db,
+		Complaints:  db,
+		Ledger:      db,
+		Vehicles:    db,
+		Reports:     db,
+		Texts:       db,
+		Claims:      db,
+		Inspections: db,
+		Accounts:    db,
+		Handovers:   db,
+		Parcels:     db,
+		Settings:    &settings,
+		Docs:        docs.Pages,
+		Logger:      cfg.Logger,
+		Ready:       func() bool { return !closing.Load() && db.Ready() && blobs.HasRoom(0) },
+		Backup:      db.Backup,
+		OpenAPI:     assets.OpenAPI,
+		Metrics:     m.Handler(),
+
+		ObserveRequest:   m.Request,
+		PushesPerCourier: cfg.PushesPerCourier,
+		ReadTimeout:      cfg.ReadTimeout,
+		IdleTimeout:      cfg.IdleTimeout,
+	})
 }
