@@ -16,13 +16,13 @@ import (
 // complaint moves through them.
 const (
 	// ComplaintReceived is a complaint just made.
-	ComplaintReceived = "received"
+	ComplaintReceived = syncproto.ComplaintReceived
 	// ComplaintVerified is a complaint a dispatcher has checked.
-	ComplaintVerified = "verified"
+	ComplaintVerified = syncproto.ComplaintVerified
 	// ComplaintHandled is a complaint dealt with, waiting to be closed.
-	ComplaintHandled = "handled"
+	ComplaintHandled = syncproto.ComplaintHandled
 	// ComplaintClosed is a finished complaint: the device drops it.
-	ComplaintClosed = "closed"
+	ComplaintClosed = syncproto.ComplaintClosed
 )
 
 // ComplaintCase is a customer complaint about this courier that is still

@@ -7,21 +7,23 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // Task statuses, as the pull feed sends them.
 const (
 	// TaskOpen is a task still to be called: the only status whose masked
 	// contact is kept on the device.
-	TaskOpen = "open"
+	TaskOpen = syncproto.TaskOpen
 	// TaskDone is a task the dispatcher or an outcome closed.
-	TaskDone = "done"
+	TaskDone = syncproto.TaskDone
 	// TaskCancelled is a task cancelled, or reassigned to another courier
 	// (RemovedReason then says RemovedReassigned).
-	TaskCancelled = "cancelled"
+	TaskCancelled = syncproto.TaskCancelled
 	// RemovedReassigned is the RemovedReason of a task that was given to
 	// another courier.
-	RemovedReassigned = "reassigned"
+	RemovedReassigned = syncproto.RemovedReassigned
 )
 
 // CallbackTask is a callback the dispatcher assigned to this courier, as

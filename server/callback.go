@@ -11,26 +11,26 @@ import (
 // Callback task statuses. A task is open until an outcome resolves it
 // (done) or a dispatcher cancels it; neither ever reopens.
 const (
-	TaskOpen      = "open"
-	TaskDone      = "done"
-	TaskCancelled = "cancelled"
+	TaskOpen      = syncproto.TaskOpen
+	TaskDone      = syncproto.TaskDone
+	TaskCancelled = syncproto.TaskCancelled
 )
 
 // FlagUnknownWaybill marks a callback task created for a waybill the
 // server has no pickup of (yet): it is created, not refused (the pickup
 // may still be in a courier's outbox), and a dispatcher can see it.
-const FlagUnknownWaybill = "unknown_waybill"
+const FlagUnknownWaybill = syncproto.FlagUnknownWaybill
 
 // FlagReviewNeeded marks a callback outcome (and its task) that arrived for
 // a task cancelled, closed or reassigned while the courier was offline: the
 // call happened, so it is kept, and a dispatcher should look at it.
-const FlagReviewNeeded = "review_needed"
+const FlagReviewNeeded = syncproto.FlagReviewNeeded
 
 // RemovedReassigned is the removed_reason of the "callback_task" change a
 // courier's feed gets when their task goes to another courier: the view has
 // status "cancelled" (the device drops the task and its contact data) and
 // removed_reason "reassigned" (so the handheld can say why).
-const RemovedReassigned = "reassigned"
+const RemovedReassigned = syncproto.RemovedReassigned
 
 // Audit actions of callback tasks and customer personal data.
 const (
@@ -132,9 +132,9 @@ type CallbackPatch struct {
 
 // Patch kinds.
 const (
-	PatchCancel   = "cancel"
-	PatchReassign = "reassign"
-	PatchReview   = "review"
+	PatchCancel   = syncproto.PatchCancel
+	PatchReassign = syncproto.PatchReassign
+	PatchReview   = syncproto.PatchReview
 )
 
 // Kind checks p and says what it asks for.

@@ -10,10 +10,10 @@ import (
 
 // Claim statuses, in the only order a claim moves through them.
 const (
-	ClaimFiled        = "filed"
-	ClaimAcknowledged = "acknowledged"
-	ClaimDecided      = "decided"
-	ClaimPaid         = "paid"
+	ClaimFiled        = syncproto.ClaimFiled
+	ClaimAcknowledged = syncproto.ClaimAcknowledged
+	ClaimDecided      = syncproto.ClaimDecided
+	ClaimPaid         = syncproto.ClaimPaid
 )
 
 // Audit actions of claims.

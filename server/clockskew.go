@@ -8,7 +8,7 @@ import (
 
 // FlagClockSkew is the flag of an op whose device clock was measured off
 // by more than the allowed skew.
-const FlagClockSkew = "clock_skew"
+const FlagClockSkew = syncproto.FlagClockSkew
 
 // DefaultSkewLimit is how far a device clock may be off before its ops are
 // flagged, and how far into the future a device time may lie.

@@ -12,18 +12,18 @@ import (
 
 // Complaint statuses, in the only order a complaint may move through them.
 const (
-	ComplaintReceived = "received"
-	ComplaintVerified = "verified"
-	ComplaintHandled  = "handled"
-	ComplaintClosed   = "closed"
+	ComplaintReceived = syncproto.ComplaintReceived
+	ComplaintVerified = syncproto.ComplaintVerified
+	ComplaintHandled  = syncproto.ComplaintHandled
+	ComplaintClosed   = syncproto.ComplaintClosed
 )
 
 // Channels a complaint arrives by.
 const (
-	ChannelPhone   = "phone"
-	ChannelWeb     = "web"
-	ChannelWeChat  = "wechat"
-	ChannelCourier = "courier"
+	ChannelPhone   = syncproto.ChannelPhone
+	ChannelWeb     = syncproto.ChannelWeb
+	ChannelWeChat  = syncproto.ChannelWeChat
+	ChannelCourier = syncproto.ChannelCourier
 )
 
 // ChangeComplaint is the change type that carries a complaint about a

@@ -16,15 +16,15 @@ import (
 
 // Inspection and item states.
 const (
-	InspectionOpen      = "open"
-	InspectionCompleted = "completed"
+	InspectionOpen      = syncproto.InspectionOpen
+	InspectionCompleted = syncproto.InspectionCompleted
 
-	ItemPending = "pending"
-	ItemPass    = "pass"
-	ItemFail    = "fail"
+	ItemPending = syncproto.ItemPending
+	ItemPass    = syncproto.ItemPass
+	ItemFail    = syncproto.ItemFail
 
-	ActionOpen   = "open"
-	ActionClosed = "closed"
+	ActionOpen   = syncproto.ActionOpen
+	ActionClosed = syncproto.ActionClosed
 )
 
 // Audit actions of inspections.

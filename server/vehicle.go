@@ -11,23 +11,23 @@ import (
 
 // Defect statuses and certification resolutions.
 const (
-	DefectOpen      = "open"
-	DefectCertified = "certified"
+	DefectOpen      = syncproto.DefectOpen
+	DefectCertified = syncproto.DefectCertified
 
-	ResolutionRepaired  = "repaired"
-	ResolutionNotNeeded = "not_needed"
+	ResolutionRepaired  = syncproto.ResolutionRepaired
+	ResolutionNotNeeded = syncproto.ResolutionNotNeeded
 )
 
 // Reasons a vehicle needs attention.
 const (
-	ReasonOpenDefects    = "open_defects"
-	ReasonServiceOverdue = "service_overdue"
-	ReasonServiceDueSoon = "service_due_soon"
+	ReasonOpenDefects    = syncproto.ReasonOpenDefects
+	ReasonServiceOverdue = syncproto.ReasonServiceOverdue
+	ReasonServiceDueSoon = syncproto.ReasonServiceDueSoon
 )
 
 // FlagRegisteredByLog marks a vehicle first seen in a courier's log: it got
 // default service intervals until a supervisor registers it.
-const FlagRegisteredByLog = "registered_by_log"
+const FlagRegisteredByLog = syncproto.FlagRegisteredByLog
 
 // Audit actions of the vehicle registry.
 const (
