@@ -40,6 +40,7 @@ type config struct {
 	// The HTTP edge: connection cap (0: automatic), read and idle
 	// timeouts, the refresh-token grace window.
 	MaxConns     int
+	DebugAddr    string
 	ReadTimeout  time.Duration
 	IdleTimeout  time.Duration
 	RefreshGrace time.Duration
@@ -93,6 +94,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", envDuration("COURIERD_READ_TIMEOUT", 30*time.Second), "a request's headers and body must arrive within this, from its first byte, else 408 or the connection closes (COURIERD_READ_TIMEOUT)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", envDuration("COURIERD_IDLE_TIMEOUT", 60*time.Second), "a keep-alive connection idle this long is closed (COURIERD_IDLE_TIMEOUT)")
 	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", envDuration("COURIERD_REFRESH_GRACE", time.Minute), "a just-rotated refresh token presented again this soon gets the same new token instead of revoking the session (COURIERD_REFRESH_GRACE)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", env("COURIERD_DEBUG_ADDR", ""), "loopback address (127.0.0.1:6060) to serve Go's profiler on; empty: off (COURIERD_DEBUG_ADDR)")
 	fs.BoolVar(&cfg.ShowVersion, "version", false, "print the version and exit")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
@@ -147,6 +149,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.MaxConns < 0 || cfg.ReadTimeout <= 0 || cfg.IdleTimeout <= 0 || cfg.RefreshGrace < 0 || cfg.RefreshGrace > 10*time.Minute {
 		return nil, fmt.Errorf("max-conns >= 0, read-timeout and idle-timeout > 0, refresh-grace 0..10m")
+	}
+	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
+		return nil, err
 	}
 	if cfg.PhotoMemoryMB < 64 {
 		return nil, fmt.Errorf("photo-memory-mb must be at least 64")

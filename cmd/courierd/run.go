@@ -51,6 +51,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if files > 0 && uint64(maxConns)+64 > files {
 		log.Warn("max-conns is close to the open-file limit: connections past it wait for a free descriptor", "max_conns", maxConns, "open_file_limit", files)
 	}
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(cfg.DebugAddr, log); err != nil {
+			s.Shutdown(time.Second)
+			return err
+		}
+	}
 	ln := limitConns(tcp, maxConns, log)
 	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_conns", maxConns, "open_file_limit", files,
 		"version", versionString())

@@ -65,3 +65,32 @@ func TestBcryptComparesAndSpendsTimeOnUnknownUsers(t *testing.T) {
 		t.Fatal("compare gave a wrong answer")
 	}
 }
+
+// A token verified once is remembered (a flood of requests costs no
+// signature checks), but the memo never outlives the token's expiry and
+// leeway, and never takes a token that differs by a byte.
+func TestVerifiedTokensAreRememberedOnlyWhileLive(t *testing.T) {
+	key, _ := auth.LoadOrCreateKey(filepath.Join(t.TempDir(), "a.pem"))
+	now := time.Now()
+	s := auth.NewSigner(key, func() time.Time { return now })
+	good, _ := s.Issue(server.Claims{UserID: "u7", Role: "courier", DeviceID: "d-1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)})
+	for range 2 {
+		if _, err := s.Verify(good); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parts := strings.Split(good, ".")
+	sig := []byte(parts[2])
+	sig[3] ^= 1
+	if _, err := s.Verify(parts[0] + "." + parts[1] + "." + string(sig)); err == nil {
+		t.Fatal("a token with another signature was taken from the memo")
+	}
+	now = now.Add(time.Minute + 29*time.Second)
+	if _, err := s.Verify(good); err != nil {
+		t.Fatalf("within the leeway: %v", err)
+	}
+	now = now.Add(2 * time.Second)
+	if _, err := s.Verify(good); err == nil {
+		t.Fatal("an expired token was taken from the memo")
+	}
+}

@@ -11,6 +11,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+// leeway is how far past its expiry a token is still taken, for clock
+// differences between the server's nodes.
+const leeway = 30 * time.Second
+
 // Token issuer and audience.
 const (
 	Issuer   = "courier-sync"
@@ -24,6 +28,7 @@ type Signer struct {
 	kid    string
 	parser *jwt.Parser
 	clock  server.Clock
+	memo   verified
 }
 
 // claims is the JWT body: registered claims plus role, device and session.
@@ -47,7 +52,7 @@ func NewSigner(key ed25519.PrivateKey, clock server.Clock) *Signer {
 			jwt.WithAudience(Audience),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
-			jwt.WithLeeway(30*time.Second),
+			jwt.WithLeeway(leeway),
 			jwt.WithTimeFunc(clock.Now),
 		),
 	}
@@ -75,6 +80,9 @@ var errClaims = errors.New("auth: token lacks subject, device or session")
 
 // Verify implements server.TokenSigner.
 func (s *Signer) Verify(token string) (server.Claims, error) {
+	if c, ok := s.memo.get(token, s.clock.Now()); ok {
+		return c, nil
+	}
 	var c claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		return s.key.Public(), nil
@@ -85,5 +93,7 @@ func (s *Signer) Verify(token string) (server.Claims, error) {
 	if c.Subject == "" || c.DeviceID == "" || c.SessionID == "" {
 		return server.Claims{}, errClaims
 	}
-	return server.Claims{UserID: c.Subject, Role: c.Role, DeviceID: c.DeviceID, SessionID: c.SessionID, ExpiresAt: c.ExpiresAt.Time}, nil
+	v := server.Claims{UserID: c.Subject, Role: c.Role, DeviceID: c.DeviceID, SessionID: c.SessionID, ExpiresAt: c.ExpiresAt.Time}
+	s.memo.put(token, v, v.ExpiresAt.Add(leeway))
+	return v, nil
 }

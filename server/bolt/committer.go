@@ -32,7 +32,7 @@ const (
 	// partOps is the size of the parts a push is committed in (see
 	// DB.Push): each part takes one turn of its lane, so another
 	// courier's op never waits behind a whole 500-op push.
-	partOps = 128
+	partOps = 32
 	// laneOps bounds the ops one lane (one courier) may have queued or
 	// committing, four full pushes; a further write of that lane waits
 	// for its own to finish, and no other lane waits for it.
