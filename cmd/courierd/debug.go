@@ -26,11 +26,12 @@ func checkDebugAddr(addr string) error {
 }
 
 // serveDebug serves Go's profiler (net/http/pprof) on addr until the
-// process ends; operators reach it through an SSH tunnel.
-func serveDebug(addr string, log *slog.Logger) error {
+// process ends and returns the address it listens on; operators reach it
+// through an SSH tunnel.
+func serveDebug(addr string, log *slog.Logger) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("debug-addr: %w", err)
+		return "", fmt.Errorf("debug-addr: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -41,5 +42,5 @@ func serveDebug(addr string, log *slog.Logger) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("profiler listening", "addr", ln.Addr().String())
 	go func() { _ = srv.Serve(ln) }()
-	return nil
+	return ln.Addr().String(), nil
 }

@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("max-conns is close to the open-file limit: connections past it wait for a free descriptor", "max_conns", maxConns, "open_file_limit", files)
 	}
 	if cfg.DebugAddr != "" {
-		if err := serveDebug(cfg.DebugAddr, log); err != nil {
+		if _, err := serveDebug(cfg.DebugAddr, log); err != nil {
 			s.Shutdown(time.Second)
 			return err
 		}
