@@ -219,10 +219,14 @@ func (d *DB) vehiclesNeedingAttention(tx *bbolt.Tx, q *qualityTally) error {
 		if err := json.Unmarshal(val, &v); err != nil {
 			return err
 		}
-		if v.CreatedAt.After(q.asOf) && !loggedBy(tx, v.VehicleID, q.asOf) {
+		if !v.KnownAt(firstLog(tx, v.VehicleID), q.asOf) {
 			return nil
 		}
-		if view := d.vehicleAt(tx, &v, q.asOf, q.current); len(view.Reasons) > 0 {
+		view, err := d.vehicleAt(tx, &v, q.asOf, q.current)
+		if err != nil {
+			return err
+		}
+		if len(view.Reasons) > 0 {
 			q.total.VehiclesNeedingAttention++
 			q.attention[v.VehicleID] = true
 		}
@@ -240,16 +244,6 @@ func (d *DB) vehiclesNeedingAttention(tx *bbolt.Tx, q *qualityTally) error {
 		}
 	}
 	return nil
-}
-
-// loggedBy reports whether a vehicle has a log recorded at or before t.
-func loggedBy(tx *bbolt.Tx, vehicle string, t time.Time) bool {
-	logs := tx.Bucket(bucketVehicleLogs).Bucket([]byte(vehicle))
-	if logs == nil {
-		return false
-	}
-	k, _ := logs.Cursor().First()
-	return k != nil && !fromTkey(k[:8]).After(t)
 }
 
 var _ server.ReportService = (*DB)(nil)
