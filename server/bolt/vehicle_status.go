@@ -70,7 +70,9 @@ func (t vehicleTx) PutDefect(d *server.Defect) error {
 }
 
 // Defects implements server.VehicleTx.
-func (t vehicleTx) Defects(vehicleID string) ([]server.Defect, error) { return defectsOf(t.tx, vehicleID) }
+func (t vehicleTx) Defects(vehicleID string) ([]server.Defect, error) {
+	return defectsOf(t.tx, vehicleID)
+}
 
 // defectsOf reads every defect of a vehicle, oldest first.
 func defectsOf(tx *bbolt.Tx, vehicleID string) ([]server.Defect, error) {
