@@ -77,6 +77,11 @@ const (
 	FlagReviewNeeded = "review_needed"
 	// FlagRegisteredByLog marks a vehicle first seen in a courier's check.
 	FlagRegisteredByLog = "registered_by_log"
+	// FlagVehicleUnregistered marks a vehicle log of a vehicle the
+	// registry did not know (it is registered by the log).
+	FlagVehicleUnregistered = "vehicle_unregistered"
+	// FlagDefectOpened marks a vehicle inspection log that opened defects.
+	FlagDefectOpened = "defect_opened"
 )
 
 // Callback task patch actions (PATCH /v1/callbacks/{id}).

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
-	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -22,10 +21,6 @@ var (
 )
 
 var inspectionBuckets = [][]byte{bucketInspections, bucketActions}
-
-// lateDelivery bounds how long after a month's end an op recorded in it is
-// still looked for by the sampler: ops delivered later are not sampled.
-const lateDelivery = 31 * 24 * time.Hour
 
 type inspectionTx struct{ tx *bbolt.Tx }
 
@@ -125,10 +120,9 @@ func (d *DB) OpenInspection(ctx context.Context, p server.Principal, r *server.N
 // sampleOps offers the sampler every applied op recorded in [start, end).
 func (d *DB) sampleOps(tx *bbolt.Tx, s *server.Sampler, start, end time.Time) error {
 	audit, ops := tx.Bucket(bucketAuditOps), tx.Bucket(bucketOps)
-	first := firstReceivedAt(audit, ops, start.Add(-d.opts.SkewLimit))
-	stop := end.Add(lateDelivery)
+	from, stop := server.SampleWindow(start, end, d.opts.SkewLimit)
 	c := audit.Cursor()
-	for k, v := c.Seek(u64(first)); k != nil; k, v = c.Next() {
+	for k, v := c.Seek(u64(firstReceivedAt(audit, ops, from))); k != nil; k, v = c.Next() {
 		var r opRecord
 		raw := ops.Get(v)
 		if raw == nil {
@@ -138,15 +132,12 @@ func (d *DB) sampleOps(tx *bbolt.Tx, s *server.Sampler, start, end time.Time) er
 			return err
 		}
 		if r.ReceivedAt.After(stop) {
-			break
+			break // the trail is in receipt order
 		}
-		at, ok := syncproto.ParseOpTime(r.RecordedAt)
-		if r.Status != syncproto.StatusApplied || !ok || at.Before(start) || !at.Before(end) || r.Ref == "" {
-			continue
+		op := server.SampledOp{CourierID: r.CourierID, Kind: r.Kind, Status: r.Status, RecordedAt: r.RecordedAt, Ref: r.Ref}
+		if cand, ok := server.SampleCandidateOf(op, start, end); ok {
+			s.Add(cand)
 		}
-		primary := r.Kind == syncproto.KindPickup || r.Kind == syncproto.KindDamageReport ||
-			r.Kind == syncproto.KindCODReceipt || r.Kind == syncproto.KindCallbackOutcome
-		s.Add(server.SampleCandidate{CourierID: r.CourierID, Kind: r.Kind, Ref: r.Ref, Primary: primary})
 	}
 	return nil
 }
@@ -258,8 +249,7 @@ func (d *DB) ListActions(ctx context.Context, f server.ActionFilter) (*server.Ac
 			if err := json.Unmarshal(v, &a); err != nil {
 				return false, err
 			}
-			a.Overdue = a.OverdueAt(now)
-			if (f.Status != "" && a.Status != f.Status) || (f.Overdue && !a.Overdue) {
+			if !f.Match(&a, now) {
 				return false, nil
 			}
 			out.Actions = append(out.Actions, a)

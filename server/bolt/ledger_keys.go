@@ -164,10 +164,6 @@ func monthNum(t time.Time, loc *time.Location) uint32 {
 	return uint32(y*12 + int(m) - 1)
 }
 
-func monthStart(n uint32, loc *time.Location) time.Time {
-	return time.Date(int(n/12), time.Month(n%12+1), 1, 0, 0, 0, 0, loc)
-}
-
 func u32(v uint32) []byte {
 	b := make([]byte, 4)
 	binary.BigEndian.PutUint32(b, v)

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/server"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -79,13 +79,46 @@ func reportBehind(tx *bbolt.Tx) bool {
 }
 
 // catchUpReport counts one batch past each mark. It reads its marks from
-// tx, so it is safe to run twice.
+// tx, so it is safe to run twice. server.PickupCounted and
+// server.ScoreCounts decide what counts.
 func (d *DB) catchUpReport(tx *bbolt.Tx) error {
 	loc := d.opts.Settings.Location
 	meta := tx.Bucket(bucketReportMeta)
+	pickups, opsMark, err := pickupsPast(tx, mark(meta, keyOpsMark), loc)
+	if err != nil {
+		return err
+	}
+	scores, outMark, err := scoresPast(tx, mark(meta, keyOutcomesMark), loc)
+	if err != nil {
+		return err
+	}
+	pb := tx.Bucket(bucketReportPickups)
+	for key, n := range pickups {
+		var have int64
+		if v := pb.Get([]byte(key)); len(v) == 8 {
+			have = int64(binary.BigEndian.Uint64(v))
+		}
+		if err := pb.Put([]byte(key), u64(uint64(have+n))); err != nil {
+			return err
+		}
+	}
+	sb := tx.Bucket(bucketReportScores)
+	for key, t := range scores {
+		s, h := decodePair(sb.Get([]byte(key)))
+		if err := sb.Put([]byte(key), append(u64(uint64(s+t[0])), u64(uint64(h+t[1]))...)); err != nil {
+			return err
+		}
+	}
+	if err := meta.Put(keyOpsMark, u64(opsMark)); err != nil {
+		return err
+	}
+	return meta.Put(keyOutcomesMark, u64(outMark))
+}
 
+// pickupsPast counts, by month ‖ courier, the pickups of one batch of the
+// op trail past mark, and returns the new mark.
+func pickupsPast(tx *bbolt.Tx, opsMark uint64, loc *time.Location) (map[string]int64, uint64, error) {
 	pickups := map[string]int64{}
-	opsMark := mark(meta, keyOpsMark)
 	ops := tx.Bucket(bucketOps)
 	c := tx.Bucket(bucketAuditOps).Cursor()
 	n := 0
@@ -103,23 +136,21 @@ func (d *DB) catchUpReport(tx *bbolt.Tx) error {
 			continue
 		}
 		if err := json.Unmarshal(raw, &r); err != nil {
-			return err
+			return nil, 0, err
 		}
-		if r.Kind != syncproto.KindPickup || r.Status != syncproto.StatusApplied {
-			continue
+		if at, ok := server.PickupCounted(r.Kind, r.Status, r.RecordedAt); ok {
+			pickups[string(u32(monthNum(at, loc)))+r.CourierID]++
 		}
-		at, ok := syncproto.ParseOpTime(r.RecordedAt)
-		if !ok {
-			continue
-		}
-		pickups[string(u32(monthNum(at, loc)))+r.CourierID]++
 	}
+	return pickups, opsMark, nil
+}
 
-	type tally struct{ scores, satisfied int64 }
-	scores := map[string]*tally{}
-	outMark := mark(meta, keyOutcomesMark)
-	c = tx.Bucket(bucketOutcomes).Cursor()
-	n = 0
+// scoresPast counts, by month ‖ courier, the scores and satisfied scores
+// of one batch of callback outcomes past mark, and returns the new mark.
+func scoresPast(tx *bbolt.Tx, outMark uint64, loc *time.Location) (map[string]*[2]int64, uint64, error) {
+	scores := map[string]*[2]int64{}
+	c := tx.Bucket(bucketOutcomes).Cursor()
+	n := 0
 	for k, v := c.Seek(u64(outMark + 1)); k != nil && n < reportCatchUpBatch; k, v = c.Next() {
 		n++
 		outMark = beUint(k)
@@ -131,42 +162,20 @@ func (d *DB) catchUpReport(tx *bbolt.Tx) error {
 			} `json:"outcome"`
 		}
 		if err := json.Unmarshal(v, &r); err != nil {
-			return err
+			return nil, 0, err
 		}
-		if r.Outcome.Satisfaction == nil {
+		got, satisfied := server.ScoreCounts(r.Outcome.Satisfaction)
+		if got == 0 {
 			continue
 		}
 		key := string(u32(monthNum(r.RecordedAt, loc))) + r.CourierID
 		t := scores[key]
 		if t == nil {
-			t = &tally{}
+			t = new([2]int64)
 			scores[key] = t
 		}
-		t.scores++
-		if *r.Outcome.Satisfaction >= 4 {
-			t.satisfied++
-		}
+		t[0] += got
+		t[1] += satisfied
 	}
-
-	pb := tx.Bucket(bucketReportPickups)
-	for key, n := range pickups {
-		var have int64
-		if v := pb.Get([]byte(key)); len(v) == 8 {
-			have = int64(binary.BigEndian.Uint64(v))
-		}
-		if err := pb.Put([]byte(key), u64(uint64(have+n))); err != nil {
-			return err
-		}
-	}
-	sb := tx.Bucket(bucketReportScores)
-	for key, t := range scores {
-		s, h := decodePair(sb.Get([]byte(key)))
-		if err := sb.Put([]byte(key), append(u64(uint64(s+t.scores)), u64(uint64(h+t.satisfied))...)); err != nil {
-			return err
-		}
-	}
-	if err := meta.Put(keyOpsMark, u64(opsMark)); err != nil {
-		return err
-	}
-	return meta.Put(keyOutcomesMark, u64(outMark))
+	return scores, outMark, nil
 }

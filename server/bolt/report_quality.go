@@ -5,71 +5,39 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
 	bbolt "go.etcd.io/bbolt"
 )
 
-// qualityTally collects the figures of the company and of each courier.
-type qualityTally struct {
-	total      server.QualityFigures
-	byCourier  map[string]*server.QualityFigures
-	attention  map[string]bool // vehicles needing attention at as_of
-	asOf       time.Time
-	current    bool // as_of is now (the current month)
-	month      uint32
-	start, end time.Time
-}
-
-func (q *qualityTally) courier(id string) *server.QualityFigures {
-	f := q.byCourier[id]
-	if f == nil {
-		f = &server.QualityFigures{}
-		q.byCourier[id] = f
-	}
-	return f
-}
-
 // QualityReport implements server.ReportService. Every figure comes from an
 // index: pickups and scores from the per-month counts (report_index.go),
 // complaints from their received-at and deadline indexes, COD from the
 // ledger's month cells (plus, for the current month, one month of open
-// entries read one by one), vehicles from the registry.
+// entries read one by one), vehicles from the registry. A
+// server.QualityTally decides what each fact counts for.
 func (d *DB) QualityReport(ctx context.Context, month string) (*server.QualityReport, error) {
 	loc := d.opts.Settings.Location
-	now := d.now()
-	if month == "" {
-		month = now.In(loc).Format("2006-01")
-	}
-	start, end, err := server.ParseMonth(month, loc)
+	q, err := server.NewQualityTally(month, d.now(), loc)
 	if err != nil {
 		return nil, err
-	}
-	if start.After(now) {
-		return nil, server.Invalid("month: in the future")
 	}
 	if err := d.RefreshReportIndex(ctx); err != nil {
 		return nil, err
 	}
-	q := &qualityTally{byCourier: map[string]*server.QualityFigures{}, attention: map[string]bool{},
-		asOf: end, month: monthNum(start, loc), start: start, end: end}
-	if now.Before(end) {
-		q.asOf, q.current = now, true
-	}
 	inspected := false
 	err = d.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		if inspected, err = d.countInspections(tx, q, month); err != nil {
+		if inspected, err = countInspections(tx, q); err != nil {
 			return err
 		}
-		if err := d.countClaims(tx, q); err != nil {
+		if err := countClaims(tx, q); err != nil {
 			return err
 		}
-		d.countPickupsAndScores(tx, q)
-		d.countComplaints(tx, q)
-		d.complaintsPastDue(tx, q)
+		countPickupsAndScores(tx, q)
+		countComplaints(tx, q)
+		complaintsPastDue(tx, q)
 		if err := d.codPastDue(tx, q); err != nil {
 			return err
 		}
@@ -78,116 +46,78 @@ func (d *DB) QualityReport(ctx context.Context, month string) (*server.QualityRe
 	if err != nil {
 		return nil, err
 	}
-	rep := &server.QualityReport{Month: month, QualityFigures: q.total, From: start, To: end, AsOf: q.asOf.In(loc),
-		ByCourier: make([]server.CourierQuality, 0, len(q.byCourier)), InspectionMissing: !inspected}
-	rep.Finish()
-	for id, f := range q.byCourier {
-		f.Finish()
-		rep.ByCourier = append(rep.ByCourier, server.CourierQuality{CourierID: id, QualityFigures: *f})
-	}
-	slices.SortFunc(rep.ByCourier, func(a, b server.CourierQuality) int { return compareIDs(a.CourierID, b.CourierID) })
-	return rep, nil
+	return q.Report(inspected, loc), nil
 }
 
-// compareIDs orders ids such as "u2" before "u10".
-func compareIDs(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	return bytes.Compare([]byte(a), []byte(b))
+// reportMonth is the key prefix of the report's month in the month cells.
+func reportMonth(q *server.QualityTally) []byte {
+	return u32(uint32(server.MonthIndex(q.Start, q.Start.Location())))
 }
 
-func (d *DB) countPickupsAndScores(tx *bbolt.Tx, q *qualityTally) {
-	prefix := u32(q.month)
+func countPickupsAndScores(tx *bbolt.Tx, q *server.QualityTally) {
+	prefix := reportMonth(q)
 	c := tx.Bucket(bucketReportPickups).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		n := int64(binary.BigEndian.Uint64(v))
-		q.total.Pickups += n
-		q.courier(string(k[4:])).Pickups += n
+		q.AddPickups(string(k[4:]), int64(binary.BigEndian.Uint64(v)))
 	}
 	c = tx.Bucket(bucketReportScores).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		scores, satisfied := decodePair(v)
-		q.total.SatisfactionScores += scores
-		q.total.SatisfiedScores += satisfied
-		f := q.courier(string(k[4:]))
-		f.SatisfactionScores += scores
-		f.SatisfiedScores += satisfied
+		q.AddScores(string(k[4:]), scores, satisfied)
 	}
 }
 
-// countComplaints counts complaints received in the month; one the
-// courier was exempted from counts for the company only.
-func (d *DB) countComplaints(tx *bbolt.Tx, q *qualityTally) {
+// countComplaints hands over the complaints received in the month: the
+// index value is exempt(1) ‖ courier id.
+func countComplaints(tx *bbolt.Tx, q *server.QualityTally) {
 	c := tx.Bucket(bucketComplaintReceived).Cursor()
-	end := tkey(q.end)
-	for k, v := c.Seek(tkey(q.start)); k != nil && bytes.Compare(k[:8], end) < 0; k, v = c.Next() {
-		q.total.Complaints++
-		if courier := string(v[1:]); courier != "" && v[0] == 0 {
-			q.courier(courier).Complaints++
-		}
+	end := tkey(q.End)
+	for k, v := c.Seek(tkey(q.Start)); k != nil && bytes.Compare(k[:8], end) < 0; k, v = c.Next() {
+		q.AddComplaint(string(v[1:]), v[0] != 0)
 	}
 }
 
-// complaintsPastDue counts complaints past due_by and not closed at as_of:
-// the open ones due before it, and (for an earlier month) the ones closed
-// after it.
-func (d *DB) complaintsPastDue(tx *bbolt.Tx, q *qualityTally) {
+// complaintsPastDue hands over the complaints due before as_of: open ones,
+// and closed ones when the tally reads them. The deadline index is
+// status(1) ‖ tkey(due_by) ‖ … → tkey(closed_at) ‖ exempt(1) ‖ courier id.
+func complaintsPastDue(tx *bbolt.Tx, q *server.QualityTally) {
 	due := tx.Bucket(bucketComplaintDue)
-	stop := tkey(q.asOf)
-	count := func(v []byte) {
-		q.total.ComplaintsPastDue++
-		if courier := string(v[9:]); courier != "" && v[8] == 0 {
-			q.courier(courier).ComplaintsPastDue++
+	stop := tkey(q.AsOf)
+	scan := func(st byte, closed bool) {
+		c := due.Cursor()
+		for k, v := c.Seek([]byte{st}); k != nil && k[0] == st && bytes.Compare(k[1:9], stop) < 0; k, v = c.Next() {
+			var closedAt time.Time
+			if closed {
+				closedAt = fromTkey(v[:8])
+			}
+			q.AddComplaintPastDue(string(v[9:]), v[8] != 0, fromTkey(k[1:9]), closedAt)
 		}
 	}
 	for _, st := range openComplaintStatuses {
-		c := due.Cursor()
-		for k, v := c.Seek([]byte{st}); k != nil && k[0] == st && bytes.Compare(k[1:9], stop) < 0; k, v = c.Next() {
-			count(v)
-		}
+		scan(st, false)
 	}
-	if q.current {
-		return
-	}
-	c := due.Cursor()
-	for k, v := c.Seek([]byte{complaintClosedByte}); k != nil && k[0] == complaintClosedByte && bytes.Compare(k[1:9], stop) < 0; k, v = c.Next() {
-		if bytes.Compare(v[:8], stop) > 0 {
-			count(v)
-		}
+	if q.ReadsClosedComplaints() {
+		scan(complaintClosedByte, true)
 	}
 }
 
-// codPastDue counts receipts past due_by and not settled at as_of. A
-// deadline falls in the month CODDueMonths after collection, so for an
-// earlier month (as_of = its end) that is every live entry collected up to
-// CODDueMonths before it and settled after it, or not yet: the month cells
-// say. For the current month the collection month whose deadlines fall in
-// it is read entry by entry against now.
-func (d *DB) codPastDue(tx *bbolt.Tx, q *qualityTally) error {
-	count := func(courier string, n, cents int64) {
-		q.total.CODPastDueCount += n
-		q.total.CODPastDueCents = saturatingAdd(q.total.CODPastDueCents, cents)
-		f := q.courier(courier)
-		f.CODPastDueCount += n
-		f.CODPastDueCents = saturatingAdd(f.CODPastDueCents, cents)
-	}
-	last := q.month - uint32(d.opts.Settings.CODDueMonths) // collected in or before: due by the month's end
-	if q.current {
-		last-- // the month "last" is due this month: read below
-	}
+// codPastDue hands over the COD receipts the tally's scan names: the open
+// month cells collected up to its last whole month, for an earlier month
+// the closed cells of those months (collected ‖ settled month), and for
+// the current month the unsettled entries of the month read one by one.
+func (d *DB) codPastDue(tx *bbolt.Tx, q *server.QualityTally) error {
+	scan := q.CODPastDueScan(d.opts.Settings)
+	last := uint32(scan.LastWholeMonth)
 	c := tx.Bucket(bucketLedgerOpen).Cursor()
 	for k, v := c.First(); k != nil && binary.BigEndian.Uint32(k) <= last; k, v = c.Next() {
 		n, cents := decodePair(v)
-		count(string(k[4:]), n, cents)
+		q.AddCODPastDue(string(k[4:]), n, cents)
 	}
-	if !q.current {
+	if !scan.Entries {
 		c = tx.Bucket(bucketLedgerClosed).Cursor()
 		for k, v := c.First(); k != nil && binary.BigEndian.Uint32(k) <= last; k, v = c.Next() {
-			if binary.BigEndian.Uint32(k[4:8]) > q.month {
-				n, cents := decodePair(v)
-				count(string(k[8:]), n, cents)
-			}
+			n, cents := decodePair(v)
+			q.AddCODSettledLater(int(binary.BigEndian.Uint32(k[4:8])), string(k[8:]), n, cents)
 		}
 		return nil
 	}
@@ -195,61 +125,46 @@ func (d *DB) codPastDue(tx *bbolt.Tx, q *qualityTally) error {
 	if idx == nil {
 		return nil
 	}
-	l := d.ledger(tx)
-	loc := d.opts.Settings.Location
-	from, to := tkey(monthStart(last+1, loc)), tkey(monthStart(last+2, loc))
-	for _, st := range []byte{stCollected, stHandedOver} {
+	from, to := tkey(scan.From), tkey(scan.To)
+	for _, st := range []byte{stCollected, stHandedOver} { // the unsettled entries' index
 		c := idx.Cursor()
 		for k, v := c.Seek(append([]byte{st}, from...)); k != nil && k[0] == st && bytes.Compare(k[1:9], to) < 0; k, v = c.Next() {
 			amount, flags, courier := decodeIdxValue(v)
-			if flags&flagVoid != 0 || !l.due(fromTkey(k[1:9])).Before(q.asOf) {
-				continue
-			}
-			count(courier, 1, amount)
+			q.AddCODEntry(fromTkey(k[1:9]), flags&flagVoid != 0, courier, amount, d.opts.Settings)
 		}
 	}
 	return nil
 }
 
-// vehiclesNeedingAttention counts vehicles that needed attention at as_of;
-// a courier's line counts those of them the courier logged in the month.
-func (d *DB) vehiclesNeedingAttention(tx *bbolt.Tx, q *qualityTally) error {
+// vehiclesNeedingAttention hands over each vehicle known at as_of in its
+// state then, and the month's drivers of each vehicle.
+func (d *DB) vehiclesNeedingAttention(tx *bbolt.Tx, q *server.QualityTally) error {
 	err := tx.Bucket(bucketVehicles).ForEach(func(k, val []byte) error {
 		var v vehicleRecord
 		if err := json.Unmarshal(val, &v); err != nil {
 			return err
 		}
-		if v.CreatedAt.After(q.asOf) && !loggedBy(tx, v.VehicleID, q.asOf) {
+		if !v.KnownAt(firstLog(tx, v.VehicleID), q.AsOf) {
 			return nil
 		}
-		if view := d.vehicleAt(tx, &v, q.asOf, q.current); len(view.Reasons) > 0 {
-			q.total.VehiclesNeedingAttention++
-			q.attention[v.VehicleID] = true
+		view, err := d.vehicleAt(tx, &v, q.AsOf, q.Current)
+		if err != nil {
+			return err
 		}
+		q.AddVehicle(&view)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	prefix := u32(q.month)
+	prefix := reportMonth(q)
 	c := tx.Bucket(bucketVehicleDrivers).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		courier, vehicle, ok := bytes.Cut(k[4:], []byte{0})
-		if ok && q.attention[string(vehicle)] {
-			q.courier(string(courier)).VehiclesNeedingAttention++
+		if courier, vehicle, ok := bytes.Cut(k[4:], []byte{0}); ok {
+			q.AddDriver(string(courier), string(vehicle))
 		}
 	}
 	return nil
-}
-
-// loggedBy reports whether a vehicle has a log recorded at or before t.
-func loggedBy(tx *bbolt.Tx, vehicle string, t time.Time) bool {
-	logs := tx.Bucket(bucketVehicleLogs).Bucket([]byte(vehicle))
-	if logs == nil {
-		return false
-	}
-	k, _ := logs.Cursor().First()
-	return k != nil && !fromTkey(k[:8]).After(t)
 }
 
 var _ server.ReportService = (*DB)(nil)

@@ -181,7 +181,7 @@ func WholeBlobs(path string) ([]string, error) {
 			if err := json.Unmarshal(v, &m); err != nil {
 				return err
 			}
-			if m.State != server.BlobUploading {
+			if m.HeldWhole() {
 				out = append(out, string(k))
 			}
 			return nil

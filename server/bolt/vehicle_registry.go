@@ -5,9 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -52,100 +50,69 @@ func lastBefore(b *bbolt.Bucket, t time.Time) ([]byte, []byte) {
 	return c.Prev()
 }
 
-// vehicleAt is the state of a vehicle at t: its odometer then, its next
-// service, its open defects and why it needs attention. current says t is
-// now, so open defects come from the registry's count instead of a walk.
-func (d *DB) vehicleAt(tx *bbolt.Tx, v *vehicleRecord, t time.Time, current bool) server.Vehicle {
-	out := server.Vehicle{VehicleID: v.VehicleID, Kind: v.Kind, ServiceIntervalKM: v.ServiceIntervalKM,
-		ServiceIntervalDays: v.ServiceIntervalDays, Registered: v.Registered, CreatedAt: v.CreatedAt,
-		OpenDefects: v.OpenDefects, Flags: append([]string{}, v.Flags...), Reasons: []string{}}
-	seekAt := t
-	if current {
-		seekAt = time.Unix(0, math.MaxInt64) // the latest, even from a fast device clock
-	}
+// vehicleFacts reads what server.VehicleAt needs of a vehicle's history
+// for its state at t.
+func vehicleFacts(tx *bbolt.Tx, v *vehicleRecord, t time.Time, current bool) (server.VehicleFacts, error) {
+	var f server.VehicleFacts
+	readAt := server.VehicleReadAt(t, current)
 	logs := tx.Bucket(bucketVehicleLogs).Bucket([]byte(v.VehicleID))
-	if k, val := lastBefore(logs, seekAt); k != nil {
-		out.OdometerKM, _ = odometerOf(val)
+	if k, val := lastBefore(logs, readAt); k != nil {
+		f.OdometerKM, _ = odometerOf(val)
 	}
-	baseAt, baseKM := v.CreatedAt, int64(0)
-	if logs != nil {
-		if k, val := logs.Cursor().First(); k != nil && !fromTkey(k[:8]).After(seekAt) {
-			baseKM, _ = odometerOf(val)
-		}
+	if f.FirstLogAt = firstLog(tx, v.VehicleID); f.FirstLogAt != nil {
+		_, val := logs.Cursor().First()
+		f.FirstLogKM, _ = odometerOf(val)
 	}
-	if k, val := lastBefore(tx.Bucket(bucketVehicleServices).Bucket([]byte(v.VehicleID)), seekAt); k != nil {
+	if k, val := lastBefore(tx.Bucket(bucketVehicleServices).Bucket([]byte(v.VehicleID)), readAt); k != nil {
 		at := fromTkey(k[:8])
-		out.LastServiceAt = &at
-		baseAt, baseKM = at, int64(binary.BigEndian.Uint64(val))
+		f.LastServiceAt, f.LastServiceKM = &at, int64(binary.BigEndian.Uint64(val))
 	}
 	if !current {
-		out.OpenDefects = openDefectsAt(tx, v.VehicleID, t)
-	}
-	sd := server.NextService(baseAt, baseKM, v.ServiceIntervalDays, v.ServiceIntervalKM, out.OdometerKM, t, d.opts.Settings)
-	out.ServiceDueAt, out.ServiceDueKM = &sd.DueAt, &sd.DueKM
-	out.Fit = out.OpenDefects == 0
-	if out.OpenDefects > 0 {
-		out.Reasons = append(out.Reasons, server.ReasonOpenDefects)
-	}
-	if sd.Overdue {
-		out.Reasons = append(out.Reasons, server.ReasonServiceOverdue)
-	}
-	if sd.DueSoon {
-		out.Reasons = append(out.Reasons, server.ReasonServiceDueSoon)
-	}
-	return out
-}
-
-// openDefectsAt counts the defects of a vehicle open at t.
-func openDefectsAt(tx *bbolt.Tx, vehicle string, t time.Time) int {
-	b := tx.Bucket(bucketDefects).Bucket([]byte(vehicle))
-	if b == nil {
-		return 0
-	}
-	n := 0
-	b.ForEach(func(_, val []byte) error {
-		var df defectRecord
-		if json.Unmarshal(val, &df) == nil && !df.OpenedAt.After(t) && (df.CertifiedAt == nil || df.CertifiedAt.After(t)) {
-			n++
+		var err error
+		if f.Defects, err = defectsOf(tx, v.VehicleID); err != nil {
+			return f, err
 		}
-		return nil
-	})
-	return n
+	}
+	return f, nil
 }
 
-// RegisterVehicle implements server.VehicleService. A vehicle a courier's
-// log registered (registered_by_log, not yet registered) is claimed: it
-// takes the kind and intervals given, keeps its history and flag, and the
-// answer is 201 as for a new one.
+// firstLog returns the recorded_at of a vehicle's first log, nil if none.
+func firstLog(tx *bbolt.Tx, vehicle string) *time.Time {
+	logs := tx.Bucket(bucketVehicleLogs).Bucket([]byte(vehicle))
+	if logs == nil {
+		return nil
+	}
+	k, _ := logs.Cursor().First()
+	if k == nil {
+		return nil
+	}
+	at := fromTkey(k[:8])
+	return &at
+}
+
+// vehicleAt is the state of a vehicle at t (server.VehicleAt).
+func (d *DB) vehicleAt(tx *bbolt.Tx, v *vehicleRecord, t time.Time, current bool) (server.Vehicle, error) {
+	f, err := vehicleFacts(tx, v, t, current)
+	if err != nil {
+		return server.Vehicle{}, err
+	}
+	return server.VehicleAt(v, f, t, current, d.opts.Settings), nil
+}
+
+// RegisterVehicle implements server.VehicleService (server.RegisterVehicle
+// decides).
 func (d *DB) RegisterVehicle(ctx context.Context, p server.Principal, r *server.NewVehicle) (*server.Vehicle, error) {
 	if err := r.Check(); err != nil {
 		return nil, err
 	}
 	now := d.now()
 	return decide(d, func(tx *bbolt.Tx) (*server.Vehicle, error) {
-		v, err := getVehicle(tx, r.VehicleID)
+		v, err := server.RegisterVehicle(vehicleTx{tx: tx, now: now}, p, r, now)
 		if err != nil {
 			return nil, err
 		}
-		e := server.NewEvent(p, server.ActionVehicleRegister, r.VehicleID, now)
-		switch {
-		case v != nil && v.Registered:
-			return nil, server.Conflict("vehicle_id: already registered")
-		case v != nil:
-			e.Detail = "claimed a vehicle first registered by a courier's log"
-		default:
-			v = &vehicleRecord{VehicleID: r.VehicleID, CreatedAt: now}
-		}
-		v.Kind, v.ServiceIntervalKM, v.ServiceIntervalDays = r.Kind, r.ServiceIntervalKM, r.ServiceIntervalDays
-		v.Registered, v.RegisteredBy, v.RegisteredAt = true, p.UserID, &now
-		if err := putJSON(tx.Bucket(bucketVehicles), []byte(v.VehicleID), v); err != nil {
-			return nil, err
-		}
-		if err := appendEvent(tx, e); err != nil {
-			return nil, err
-		}
-		view := d.vehicleAt(tx, v, now, true)
-		return &view, nil
+		view, err := d.vehicleAt(tx, v, now, true)
+		return &view, err
 	})
 }
 
@@ -161,9 +128,9 @@ func (d *DB) Vehicle(ctx context.Context, id string) (*server.Vehicle, error) {
 		if v == nil {
 			return server.ErrNotFound
 		}
-		view := d.vehicleAt(tx, v, now, true)
+		view, err := d.vehicleAt(tx, v, now, true)
 		out = &view
-		return nil
+		return err
 	})
 	return out, err
 }
@@ -194,7 +161,10 @@ func (d *DB) ListVehicles(ctx context.Context, f server.VehicleFilter) (*server.
 			if err := json.Unmarshal(val, &v); err != nil {
 				return err
 			}
-			view := d.vehicleAt(tx, &v, now, true)
+			view, err := d.vehicleAt(tx, &v, now, true)
+			if err != nil {
+				return err
+			}
 			if f.Attention && len(view.Reasons) == 0 {
 				continue
 			}
@@ -249,6 +219,13 @@ func (d *DB) VehicleLogs(ctx context.Context, id, cursor string, limit int) (*se
 	return out, nil
 }
 
+// defectRecordOf is the stored form of a defect.
+func defectRecordOf(d *server.Defect) *defectRecord {
+	return &defectRecord{DefectID: d.DefectID, VehicleID: d.VehicleID, Item: d.Item, Note: d.Note, OpenedAt: d.OpenedAt,
+		OpID: d.OpID, Status: d.Status, Resolution: d.Resolution, CertifyNote: d.CertifyNote,
+		CertifiedBy: d.CertifiedBy, CertifiedAt: d.CertifiedAt}
+}
+
 func defectView(df *defectRecord) server.Defect {
 	return server.Defect{DefectID: df.DefectID, VehicleID: df.VehicleID, Item: df.Item, Note: df.Note, OpenedAt: df.OpenedAt,
 		OpID: df.OpID, Status: df.Status, Resolution: df.Resolution, CertifyNote: df.CertifyNote,
@@ -295,56 +272,15 @@ func (d *DB) VehicleDefects(ctx context.Context, id, cursor string, limit int) (
 	return out, nil
 }
 
-// CertifyDefect implements server.VehicleService.
+// CertifyDefect implements server.VehicleService (server.CertifyVehicleDefect
+// decides).
 func (d *DB) CertifyDefect(ctx context.Context, p server.Principal, vehicleID, defectID string, r *server.CertifyDefect) (*server.Defect, error) {
 	if err := r.Check(); err != nil {
 		return nil, err
 	}
-	seq, err := strconv.ParseUint(strings.TrimPrefix(defectID, "df-"), 10, 64)
-	if err != nil || !strings.HasPrefix(defectID, "df-") {
-		return nil, server.ErrNotFound
-	}
 	now := d.now()
 	return decide(d, func(tx *bbolt.Tx) (*server.Defect, error) {
-		v, err := getVehicle(tx, vehicleID)
-		if err != nil {
-			return nil, err
-		}
-		b := tx.Bucket(bucketDefects).Bucket([]byte(vehicleID))
-		var raw []byte
-		if v != nil && b != nil {
-			raw = b.Get(u64(seq))
-		}
-		if raw == nil {
-			return nil, server.ErrNotFound
-		}
-		var df defectRecord
-		if err := json.Unmarshal(raw, &df); err != nil {
-			return nil, err
-		}
-		if df.Status != server.DefectOpen {
-			return nil, server.Conflict("defect already certified")
-		}
-		df.Status, df.Resolution, df.CertifyNote, df.CertifiedBy, df.CertifiedAt = server.DefectCertified, r.Resolution, r.Note, p.UserID, &now
-		if err := putJSON(b, u64(seq), &df); err != nil {
-			return nil, err
-		}
-		v.OpenDefects = max(v.OpenDefects-1, 0)
-		if err := putJSON(tx.Bucket(bucketVehicles), []byte(vehicleID), v); err != nil {
-			return nil, err
-		}
-		e := server.NewEvent(p, server.ActionDefectCertify, df.DefectID, now)
-		e.Detail = "vehicle " + vehicleID + ", " + r.Resolution + ": " + r.Note
-		if err := appendEvent(tx, e); err != nil {
-			return nil, err
-		}
-		if err := d.publishVehicleStatus(tx, vehicleID, "", now); err != nil {
-			return nil, err
-		}
-		view := defectView(&df)
-		fit := v.OpenDefects == 0
-		view.VehicleFit = &fit
-		return &view, nil
+		return server.CertifyVehicleDefect(vehicleTx{tx: tx, now: now}, p, vehicleID, defectID, r, now, d.opts.Settings)
 	})
 }
 

@@ -1,12 +1,12 @@
 package bolt
 
 import (
-	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
-	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -15,118 +15,141 @@ import (
 // past the window are dropped when the vehicle's status is next published.
 var bucketVehicleRecent = []byte("vehicle_recent_drivers")
 
-// noteDriver records that a.courier logged vehicleID at the log's time and
-// reports whether the courier was not a recent driver before and is one
-// now: they have not been told the vehicle's status yet.
-func (a *applier) noteDriver(vehicleID string, recordedAt time.Time) (bool, error) {
-	b, err := a.tx.Bucket(bucketVehicleRecent).CreateBucketIfNotExists([]byte(vehicleID))
-	if err != nil {
-		return false, err
-	}
-	at := server.DriverLoggedAt(recordedAt, a.now)
-	s := a.db.opts.Settings
-	wasRecent := false
-	if v := b.Get([]byte(a.courier)); len(v) == 8 {
-		prev := fromTkey(v)
-		wasRecent = server.RecentDriver(prev, a.now, s)
-		if !at.After(prev) {
-			return false, nil
-		}
-	}
-	if err := b.Put([]byte(a.courier), tkey(at)); err != nil {
-		return false, err
-	}
-	return !wasRecent && server.RecentDriver(at, a.now, s), nil
+// vehicleTx is the vehicle rules' view of one write transaction
+// (server.VehicleTx): it stores, the rules decide.
+type vehicleTx struct {
+	tx  *bbolt.Tx
+	now time.Time
 }
 
-// vehicleStatus is the current vehicle_status change of a vehicle, from
-// its open defects in tx.
-func vehicleStatus(tx *bbolt.Tx, vehicleID string) (*syncproto.VehicleStatus, error) {
-	var open []server.Defect
-	if b := tx.Bucket(bucketDefects).Bucket([]byte(vehicleID)); b != nil {
-		err := b.ForEach(func(_, v []byte) error {
-			var df defectRecord
-			if err := json.Unmarshal(v, &df); err != nil {
-				return err
-			}
-			if df.Status == server.DefectOpen {
-				open = append(open, defectView(&df))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return server.VehicleStatusOf(vehicleID, open), nil
+// Vehicle implements server.VehicleTx.
+func (t vehicleTx) Vehicle(id string) (*server.VehicleRecord, error) { return getVehicle(t.tx, id) }
+
+// PutVehicle implements server.VehicleTx.
+func (t vehicleTx) PutVehicle(v *server.VehicleRecord) error {
+	return putJSON(t.tx.Bucket(bucketVehicles), []byte(v.VehicleID), v)
 }
 
-// publishVehicleStatus sends the vehicle's status to every recent driver
-// but skip (who learns it from the push they are making), and wakes their
-// devices; drivers past the window are forgotten.
-func (d *DB) publishVehicleStatus(tx *bbolt.Tx, vehicleID, skip string, now time.Time) error {
-	st, err := vehicleStatus(tx, vehicleID)
+// defectSeq is N of a defect id "df-N".
+func defectSeq(id string) (uint64, bool) {
+	s, ok := strings.CutPrefix(id, "df-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
+}
+
+// Defect implements server.VehicleTx.
+func (t vehicleTx) Defect(vehicleID, defectID string) (*server.Defect, error) {
+	seq, ok := defectSeq(defectID)
+	b := t.tx.Bucket(bucketDefects).Bucket([]byte(vehicleID))
+	if !ok || b == nil {
+		return nil, nil
+	}
+	raw := b.Get(u64(seq))
+	if raw == nil {
+		return nil, nil
+	}
+	var df defectRecord
+	if err := json.Unmarshal(raw, &df); err != nil {
+		return nil, err
+	}
+	view := defectView(&df)
+	return &view, nil
+}
+
+// PutDefect implements server.VehicleTx.
+func (t vehicleTx) PutDefect(d *server.Defect) error {
+	seq, _ := defectSeq(d.DefectID)
+	b, err := t.tx.Bucket(bucketDefects).CreateBucketIfNotExists([]byte(d.VehicleID))
 	if err != nil {
 		return err
 	}
-	b := tx.Bucket(bucketVehicleRecent).Bucket([]byte(vehicleID))
+	return putJSON(b, u64(seq), defectRecordOf(d))
+}
+
+// Defects implements server.VehicleTx.
+func (t vehicleTx) Defects(vehicleID string) ([]server.Defect, error) {
+	return defectsOf(t.tx, vehicleID)
+}
+
+// defectsOf reads every defect of a vehicle, oldest first.
+func defectsOf(tx *bbolt.Tx, vehicleID string) ([]server.Defect, error) {
+	var all []server.Defect
+	b := tx.Bucket(bucketDefects).Bucket([]byte(vehicleID))
 	if b == nil {
-		return nil
+		return nil, nil
 	}
-	var stale [][]byte
-	var recent []string
-	err = b.ForEach(func(k, v []byte) error {
-		if len(v) != 8 || !server.RecentDriver(fromTkey(v), now, d.opts.Settings) {
-			stale = append(stale, bytes.Clone(k))
-		} else {
-			recent = append(recent, string(k))
+	err := b.ForEach(func(_, v []byte) error {
+		var df defectRecord
+		if err := json.Unmarshal(v, &df); err != nil {
+			return err
+		}
+		all = append(all, defectView(&df))
+		return nil
+	})
+	return all, err
+}
+
+// Drivers implements server.VehicleTx.
+func (t vehicleTx) Drivers(vehicleID string) (map[string]time.Time, error) {
+	b := t.tx.Bucket(bucketVehicleRecent).Bucket([]byte(vehicleID))
+	if b == nil {
+		return nil, nil
+	}
+	out := map[string]time.Time{}
+	err := b.ForEach(func(k, v []byte) error {
+		out[string(k)] = time.Time{}
+		if len(v) == 8 {
+			out[string(k)] = fromTkey(v)
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, k := range stale {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	for _, courier := range recent {
-		if err := appendChange(tx, courier, syncproto.ChangeVehicleStatus, st); err != nil {
-			return err
-		}
-		if courier == skip {
-			continue
-		}
-		if err := queueWakeUps(tx, courier, server.HintVehicleStatus, "", now); err != nil {
-			return err
-		}
+	return out, err
+}
+
+// ForgetDriver implements server.VehicleTx.
+func (t vehicleTx) ForgetDriver(vehicleID, courier string) error {
+	if b := t.tx.Bucket(bucketVehicleRecent).Bucket([]byte(vehicleID)); b != nil {
+		return b.Delete([]byte(courier))
 	}
 	return nil
 }
 
-// tellDriver sends the vehicle's current status to one courier.
-func tellDriver(tx *bbolt.Tx, vehicleID, courier string) error {
-	st, err := vehicleStatus(tx, vehicleID)
-	if err != nil {
-		return err
-	}
-	return appendChange(tx, courier, syncproto.ChangeVehicleStatus, st)
+// AppendChange implements server.VehicleTx.
+func (t vehicleTx) AppendChange(courier, typ string, data any) error {
+	return appendChange(t.tx, courier, typ, data)
 }
 
-// vehicleStatusAfterLog keeps the vehicle's drivers told after a.courier's
-// log: every recent driver when the log opened defects, else the logging
-// courier alone when they were not a recent driver before.
-func (a *applier) vehicleStatusAfterLog(vehicleID string, recordedAt time.Time, opened bool) error {
-	fresh, err := a.noteDriver(vehicleID, recordedAt)
+// WakeUp implements server.VehicleTx.
+func (t vehicleTx) WakeUp(courier, hint string) error {
+	return queueWakeUps(t.tx, courier, hint, "", t.now)
+}
+
+// Audit implements server.VehicleTx.
+func (t vehicleTx) Audit(e server.AuditEvent) error { return appendEvent(t.tx, e) }
+
+// DriverLastLog implements server.VehicleLogTx.
+func (t *vehicleLogTx) DriverLastLog(courier string) (time.Time, error) {
+	if b := t.tx.Bucket(bucketVehicleRecent).Bucket([]byte(t.log.VehicleID)); b != nil {
+		if v := b.Get([]byte(courier)); len(v) == 8 {
+			return fromTkey(v), nil
+		}
+	}
+	return time.Time{}, nil
+}
+
+// PutDriverLastLog implements server.VehicleLogTx.
+func (t *vehicleLogTx) PutDriverLastLog(courier string, at time.Time) error {
+	b, err := t.tx.Bucket(bucketVehicleRecent).CreateBucketIfNotExists([]byte(t.log.VehicleID))
 	if err != nil {
 		return err
 	}
-	switch {
-	case opened:
-		return a.db.publishVehicleStatus(a.tx, vehicleID, a.courier, a.now)
-	case fresh:
-		return tellDriver(a.tx, vehicleID, a.courier)
-	}
-	return nil
+	return b.Put([]byte(courier), tkey(at))
 }
+
+var (
+	_ server.VehicleTx    = vehicleTx{}
+	_ server.VehicleLogTx = (*vehicleLogTx)(nil)
+)
