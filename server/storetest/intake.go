@@ -1,0 +1,207 @@
+package storetest
+
+import (
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// syncBehaviours cover server.SyncService.Push: exactly-once intake.
+var syncBehaviours = []behaviour{
+	{"a resent op gets its original result marked duplicate, and one effect", resentOpsKeepTheirResults},
+	{"an op id reused with other content is op_id_conflict and changes nothing", reusedOpIDConflicts},
+	{"concurrent pushes sent twice apply every op exactly once", concurrentPushesApplyOnce},
+	{"one bad op never fails its neighbours", badOpSparesNeighbours},
+	{"a second pickup of a waybill and a second receipt number are refused", duplicateWaybillAndReceipt},
+	{"an uninspected pickup is inspection_required", uninspectedPickupRefused},
+}
+
+func resentOpsKeepTheirResults(t *testing.T, w *world) {
+	c := w.courier("resend")
+	ops := []syncproto.Op{
+		c.op(syncproto.KindPickup, w.now(), pickup("SF10000001", 0)),
+		c.op(syncproto.KindPickup, w.now(), pickup("SF10000001", 0)),
+		c.op(syncproto.KindCallbackOutcome, w.now(), outcomePayload("cb-1", syncproto.ResultReached, true)),
+		c.op(syncproto.KindCODReceipt, w.now(), receipt("SF10000001", "R-1", 700)),
+	}
+	first := c.send(ops...)
+	again := c.send(ops...)
+	for i := range first {
+		if first[i].Duplicate || !again[i].Duplicate {
+			t.Fatalf("op %d: duplicate flags first=%v again=%v", i, first[i].Duplicate, again[i].Duplicate)
+		}
+		again[i].Duplicate = false
+		if !reflect.DeepEqual(first[i], again[i]) {
+			t.Fatalf("op %d: resend got %+v, first time %+v", i, again[i], first[i])
+		}
+	}
+	want := []string{"applied", "rejected:duplicate_waybill", "rejected:not_assigned", "applied"}
+	for i, r := range first {
+		if outcome(r) != want[i] || r.OpID != ops[i].OpID || r.Seq != ops[i].Seq {
+			t.Fatalf("op %d: %+v, want %s", i, r, want[i])
+		}
+	}
+	if first[0].Ref == "" || first[3].Ref == "" {
+		t.Fatalf("applied ops name their records: %+v", first)
+	}
+	if tot := w.ledger(server.LedgerFilter{}).Totals; tot.Count != 1 || tot.CollectedCents != 700 {
+		t.Fatalf("ledger after a resent receipt: %+v, want one receipt of 700", tot)
+	}
+	l, err := w.s.Audit.ListOps(w.ctx, server.AuditFilter{Limit: 100})
+	if err != nil || len(l.Ops) != 4 {
+		t.Fatalf("ListOps = %+v, %v; want the 4 ops once each", l, err)
+	}
+}
+
+func reusedOpIDConflicts(t *testing.T, w *world) {
+	c, other := w.courier("conflict"), w.courier("conflict-2")
+	orig := c.op(syncproto.KindPickup, w.now(), pickup("SF20000001", 0))
+	if r := c.send(orig)[0]; r.Status != syncproto.StatusApplied {
+		t.Fatalf("original: %s", outcome(r))
+	}
+	variants := map[string]func(o *syncproto.Op){
+		"another payload": func(o *syncproto.Op) { o.Payload = []byte(`{"waybill":"SF20000002"}`) },
+		"another kind":    func(o *syncproto.Op) { o.Kind = syncproto.KindComplaint },
+		"another seq":     func(o *syncproto.Op) { o.Seq = 2 },
+	}
+	for _, name := range []string{"another payload", "another kind", "another seq"} {
+		o := orig
+		variants[name](&o)
+		if got := outcome(c.send(o)[0]); got != "rejected:op_id_conflict" {
+			t.Fatalf("an op id reused with %s: %s", name, got)
+		}
+	}
+	if got := outcome(other.send(orig)[0]); got != "rejected:op_id_conflict" {
+		t.Fatalf("an op id reused from another device: %s", got)
+	}
+	l, err := w.s.Audit.ListOps(w.ctx, server.AuditFilter{Limit: 100})
+	if err != nil || len(l.Ops) != 1 || l.Ops[0].Status != syncproto.StatusApplied || l.Ops[0].OpID != orig.OpID {
+		t.Fatalf("ops after conflicts: %+v, %v; want the original only", l, err)
+	}
+	if r := c.send(orig)[0]; !r.Duplicate || r.Status != syncproto.StatusApplied {
+		t.Fatalf("the original resent after the conflicts: %+v", r)
+	}
+}
+
+func concurrentPushesApplyOnce(t *testing.T, w *world) {
+	const devices, batches, perBatch = 4, 5, 10
+	ds := make([]*device, devices)
+	for i := range ds {
+		ds[i] = w.courier(fmt.Sprintf("conc-%d", i))
+	}
+	applied := make([]int, devices)
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := 0; b < batches; b++ {
+				ops := make([]syncproto.Op, perBatch)
+				for j := range ops {
+					ops[j] = d.opNoHelper(syncproto.KindPickup, pickup(fmt.Sprintf("SF%d%02d%03d", i, b, j), 0))
+				}
+				for try := 0; try < 2; try++ { // every batch is sent twice
+					resp, err := w.s.Sync.Push(w.ctx, d.p, &syncproto.PushRequest{DeviceID: d.p.DeviceID, Ops: ops})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for _, r := range resp.Results {
+						if r.Status == syncproto.StatusApplied && !r.Duplicate {
+							applied[i]++
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, n := range applied {
+		if n != batches*perBatch {
+			t.Fatalf("device %d: %d ops applied for the first time, want %d", i, n, batches*perBatch)
+		}
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for {
+		page, err := w.s.Audit.ListOps(w.ctx, server.AuditFilter{Cursor: cursor, Limit: 37})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Ops {
+			if seen[o.OpID] {
+				t.Fatalf("op %s listed twice", o.OpID)
+			}
+			seen[o.OpID] = true
+		}
+		cursor = page.Cursor
+		if !page.HasMore {
+			break
+		}
+	}
+	if len(seen) != devices*batches*perBatch {
+		t.Fatalf("%d ops listed, want %d", len(seen), devices*batches*perBatch)
+	}
+}
+
+// opNoHelper is op for goroutines (no t.Helper, no t.Fatal); the payload
+// must marshal.
+func (d *device) opNoHelper(kind string, payload map[string]any) syncproto.Op {
+	d.seq++
+	return syncproto.Op{OpID: newOpID(d.p.UserID, d.seq), Seq: d.seq, Kind: kind,
+		RecordedAt: d.w.now().Format("2006-01-02T15:04:05Z07:00"), Payload: mustJSON(payload)}
+}
+
+func badOpSparesNeighbours(t *testing.T, w *world) {
+	c := w.courier("mixed")
+	bad := pickup("SF30000002", 0)
+	bad["weight_g"] = -1
+	res := c.send(
+		c.op(syncproto.KindPickup, w.now(), pickup("SF30000001", 0)),
+		c.op(syncproto.KindPickup, w.now(), bad),
+		c.op("teleport", w.now(), map[string]any{}),
+		c.op(syncproto.KindPickup, w.now(), pickup("SF30000003", 0)),
+	)
+	got := []string{outcome(res[0]), outcome(res[1]), outcome(res[2]), outcome(res[3])}
+	want := []string{"applied", "rejected:validation_failed", "rejected:unknown_kind", "applied"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("results %v, want %v", got, want)
+	}
+	for _, wb := range []string{"SF30000001", "SF30000003"} {
+		if p, err := w.s.Parcels.Parcel(w.ctx, wb); err != nil || p.Pickup == nil {
+			t.Fatalf("Parcel(%s) = %+v, %v", wb, p, err)
+		}
+	}
+	_, err := w.s.Parcels.Parcel(w.ctx, "SF30000002")
+	wantCode(t, err, syncproto.CodeNotFound)
+}
+
+func duplicateWaybillAndReceipt(t *testing.T, w *world) {
+	a, b := w.courier("dup-a"), w.courier("dup-b")
+	a.apply(syncproto.KindPickup, pickup("SF40000001", 900))
+	a.apply(syncproto.KindCODReceipt, receipt("SF40000001", "R-DUP", 900))
+	if got := outcome(b.send(b.op(syncproto.KindPickup, w.now(), pickup("SF40000001", 900)))[0]); got != "rejected:duplicate_waybill" {
+		t.Fatalf("another courier's pickup of the waybill: %s", got)
+	}
+	if got := outcome(b.send(b.op(syncproto.KindCODReceipt, w.now(), receipt("SF40000001", "R-DUP", 900)))[0]); got != "rejected:duplicate_receipt" {
+		t.Fatalf("a second receipt R-DUP: %s", got)
+	}
+	if tot := w.ledger(server.LedgerFilter{}).Totals; tot.CollectedCents != 900 {
+		t.Fatalf("collected %d, want 900 once", tot.CollectedCents)
+	}
+}
+
+func uninspectedPickupRefused(t *testing.T, w *world) {
+	c := w.courier("uninspected")
+	p := pickup("SF50000001", 0)
+	p["inspected"] = false
+	if got := outcome(c.send(c.op(syncproto.KindPickup, w.now(), p))[0]); got != "rejected:inspection_required" {
+		t.Fatalf("got %s", got)
+	}
+	_, err := w.s.Parcels.Parcel(w.ctx, "SF50000001")
+	wantCode(t, err, syncproto.CodeNotFound)
+}

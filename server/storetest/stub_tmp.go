@@ -1,0 +1,8 @@
+package storetest
+
+var (
+	ledgerBehaviours, handoverLogBehaviours, complaintBehaviours, callbackBehaviours, pushBehaviours []behaviour
+	vehicleBehaviours, claimBehaviours, inspectionBehaviours, purgeBehaviours, userBehaviours        []behaviour
+	sessionBehaviours, accountBehaviours, damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
+	reportBehaviours, blobMetaBehaviours                                                             []behaviour
+)
