@@ -1,7 +1,7 @@
 package storetest
 
 var (
-	callbackBehaviours, pushBehaviours []behaviour
+
 	vehicleBehaviours, claimBehaviours, inspectionBehaviours, purgeBehaviours, userBehaviours        []behaviour
 	sessionBehaviours, accountBehaviours, damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
 	reportBehaviours, blobMetaBehaviours                                                             []behaviour
