@@ -2,7 +2,7 @@ package storetest
 
 var (
 
-	vehicleBehaviours, claimBehaviours, inspectionBehaviours, purgeBehaviours, userBehaviours        []behaviour
+	claimBehaviours, inspectionBehaviours, purgeBehaviours, userBehaviours        []behaviour
 	sessionBehaviours, accountBehaviours, damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
 	reportBehaviours, blobMetaBehaviours                                                             []behaviour
 )
