@@ -2,7 +2,7 @@ package storetest
 
 var (
 
-	claimBehaviours, inspectionBehaviours, purgeBehaviours, userBehaviours        []behaviour
+	purgeBehaviours, userBehaviours        []behaviour
 	sessionBehaviours, accountBehaviours, damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
 	reportBehaviours, blobMetaBehaviours                                                             []behaviour
 )
