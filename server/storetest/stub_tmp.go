@@ -2,7 +2,7 @@ package storetest
 
 var (
 
-	purgeBehaviours, userBehaviours        []behaviour
-	sessionBehaviours, accountBehaviours, damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
+	purgeBehaviours []behaviour
+	damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
 	reportBehaviours, blobMetaBehaviours                                                             []behaviour
 )
