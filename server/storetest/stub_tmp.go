@@ -2,7 +2,7 @@ package storetest
 
 var (
 
-	purgeBehaviours []behaviour
+
 	damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
 	reportBehaviours, blobMetaBehaviours                                                             []behaviour
 )
