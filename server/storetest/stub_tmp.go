@@ -3,6 +3,6 @@ package storetest
 var (
 
 
-	damageBehaviours, parcelBehaviours, textBehaviours         []behaviour
-	reportBehaviours, blobMetaBehaviours                                                             []behaviour
+
+	reportBehaviours []behaviour
 )
