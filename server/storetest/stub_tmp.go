@@ -1,8 +1,0 @@
-package storetest
-
-var (
-
-
-
-	reportBehaviours []behaviour
-)
