@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"time"
 	"reflect"
 	"sync"
 	"testing"
@@ -18,6 +19,8 @@ var syncBehaviours = []behaviour{
 	{"one bad op never fails its neighbours", badOpSparesNeighbours},
 	{"a second pickup of a waybill and a second receipt number are refused", duplicateWaybillAndReceipt},
 	{"an uninspected pickup is inspection_required", uninspectedPickupRefused},
+	{"a skewed device clock is flagged and its times corrected; a future date without sent_at is refused", skewedClocks},
+	{"a resend after the record moved on still gets its original result", resendAfterChange},
 }
 
 func resentOpsKeepTheirResults(t *testing.T, w *world) {
@@ -204,4 +207,54 @@ func uninspectedPickupRefused(t *testing.T, w *world) {
 	}
 	_, err := w.s.Parcels.Parcel(w.ctx, "SF50000001")
 	wantCode(t, err, syncproto.CodeNotFound)
+}
+
+func skewedClocks(t *testing.T, w *world) {
+	c := w.courier("skewed")
+	now := w.now()
+	behind := now.Add(-2 * time.Hour) // the device's clock runs two hours slow
+	req := &syncproto.PushRequest{DeviceID: c.p.DeviceID, SentAt: behind.Format(time.RFC3339), Ops: []syncproto.Op{
+		c.op(syncproto.KindPickup, behind.Add(-time.Minute), pickup("SF80000001", 500)),
+		c.op(syncproto.KindCODReceipt, behind.Add(-time.Minute), receipt("SF80000001", "R-SKEW", 500)),
+	}}
+	resp, err := w.s.Sync.Push(w.ctx, c.p, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range resp.Results {
+		if r.Status != syncproto.StatusApplied || !contains(r.Flags, server.FlagClockSkew) {
+			t.Fatalf("result %+v, want applied and flagged clock_skew", r)
+		}
+	}
+	if e := w.ledger(server.LedgerFilter{}).Entries; len(e) != 1 || !e[0].CollectedAt.Equal(behind.Add(-time.Minute)) {
+		t.Fatalf("collected_at is the device's recorded_at: %+v", e)
+	}
+	l, err := w.s.Audit.ListOps(w.ctx, server.AuditFilter{Limit: 10})
+	if err != nil || len(l.Ops) != 2 || l.Ops[0].RecordedAtCorrected == nil || !l.Ops[0].RecordedAtCorrected.Equal(now.Add(-time.Minute)) {
+		t.Fatalf("ops %+v, %v; want recorded_at corrected by the measured skew", l, err)
+	}
+	res := c.send(
+		c.op(syncproto.KindPickup, now.Add(time.Hour), pickup("SF80000002", 0)),
+		c.op(syncproto.KindPickup, now, pickup("SF80000003", 0)),
+	)
+	if outcome(res[0]) != "rejected:validation_failed" || outcome(res[1]) != "applied" || contains(res[1].Flags, server.FlagClockSkew) {
+		t.Fatalf("results %s %+v, want the future op refused and its neighbour applied unflagged", outcome(res[0]), res[1])
+	}
+}
+
+func resendAfterChange(t *testing.T, w *world) {
+	a, b := w.courier("alice"), w.courier("bob")
+	task := w.callback(a.p.UserID, "SF81000001")
+	o := a.op(syncproto.KindCallbackOutcome, w.now(), outcomePayload(task.TaskID, syncproto.ResultNoAnswer, false))
+	first := a.send(o)[0]
+	if _, err := w.patch(task.TaskID, server.CallbackPatch{Version: ptr(w.task(task.TaskID).Version), CourierID: b.p.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	again := a.send(o)[0]
+	if !again.Duplicate || again.Status != first.Status || again.Ref != first.Ref || len(again.Flags) != len(first.Flags) {
+		t.Fatalf("resend after reassignment %+v, first %+v", again, first)
+	}
+	if v := w.task(task.TaskID); len(v.Outcomes) != 1 {
+		t.Fatalf("the resend added an outcome: %+v", v.Outcomes)
+	}
 }
