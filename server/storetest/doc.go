@@ -63,10 +63,14 @@
 //     free-text reads, the monthly quality report, blob metadata and
 //     references.
 //
-// The other interfaces of package server are not stores and are tested
-// with their adapters: BlobFiles, WholeImageChecker and FreeSpacer
+// RunBlobFiles covers server.BlobFiles, the store of blob bytes (whole and
+// resumable uploads, digest checks, variants, stale partials); server/blobfs
+// runs it. The other interfaces of package server are not stores and are
+// tested with their adapters: WholeImageChecker and FreeSpacer
 // (server/blobfs), ImageInspector and ImageProcessor (server/photo),
 // PIICipher (server/crypt), TokenSigner and PasswordHasher (server/auth).
+// ClaimTx and InspectionTx are the stores' transactions behind ClaimService
+// and InspectionService, reached through them.
 //
 // The suite expects a store opened with server.DefaultSettings().
 package storetest
