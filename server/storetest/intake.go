@@ -2,10 +2,10 @@ package storetest
 
 import (
 	"fmt"
-	"time"
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
