@@ -74,8 +74,15 @@ func complaintSteps(t *testing.T, w *world) {
 	if n := len(w.events(server.ActionComplaintTransition)); n != 3 {
 		t.Fatalf("%d transition events, want 3", n)
 	}
+	wantComplaintFeed(t, w, a.p, "[received verified handled closed]")
+}
+
+// wantComplaintFeed fails unless p's feed follows the complaint through
+// statuses, masked.
+func wantComplaintFeed(t *testing.T, w *world, p server.Principal, statuses string) {
+	t.Helper()
 	var seen []string
-	for _, ch := range w.pull(a.p) {
+	for _, ch := range w.pull(p) {
 		if ch.Type != server.ChangeComplaint {
 			continue
 		}
@@ -85,7 +92,7 @@ func complaintSteps(t *testing.T, w *world) {
 		cc := decode[server.ComplaintChange](t, []syncproto.Change{ch}, server.ChangeComplaint)[0]
 		seen = append(seen, cc.Status)
 	}
-	if fmt.Sprint(seen) != "[received verified handled closed]" {
+	if fmt.Sprint(seen) != statuses {
 		t.Fatalf("feed statuses %v", seen)
 	}
 }
@@ -219,6 +226,18 @@ func complaintList(t *testing.T, w *world) {
 			t.Fatalf("%s: got %s, want %v", tt.name, got, tt.want)
 		}
 	}
+	if paged := pagedComplaints(t, w); fmt.Sprint(paged) != fmt.Sprint([]string{ids[3], ids[1], ids[0], ids[2]}) {
+		t.Fatalf("pages gave %v", paged)
+	}
+	for _, f := range []server.ComplaintFilter{{Status: "open"}, {Cursor: "!!"}, {Status: "closed", Overdue: true}} {
+		_, err := w.s.Complaints.ListComplaints(w.ctx, f)
+		wantCode(t, err, syncproto.CodeInvalidRequest)
+	}
+}
+
+// pagedComplaints lists every complaint one per page.
+func pagedComplaints(t *testing.T, w *world) []string {
+	t.Helper()
 	var paged []string
 	cursor := ""
 	for {
@@ -230,16 +249,9 @@ func complaintList(t *testing.T, w *world) {
 			paged = append(paged, c.ComplaintID)
 		}
 		if !l.HasMore {
-			break
+			return paged
 		}
 		cursor = l.Cursor
-	}
-	if fmt.Sprint(paged) != fmt.Sprint([]string{ids[3], ids[1], ids[0], ids[2]}) {
-		t.Fatalf("pages gave %v", paged)
-	}
-	for _, f := range []server.ComplaintFilter{{Status: "open"}, {Cursor: "!!"}, {Status: "closed", Overdue: true}} {
-		_, err := w.s.Complaints.ListComplaints(w.ctx, f)
-		wantCode(t, err, syncproto.CodeInvalidRequest)
 	}
 }
 
