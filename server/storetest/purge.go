@@ -15,6 +15,7 @@ import (
 var purgeBehaviours = []behaviour{
 	{"a purge erases personal data past retention and keeps money, young ledger rows and the audit", purgeErases},
 	{"a dry run counts what would go and changes nothing", purgeDryRun},
+	{"ledger rows keep their parties for their own retention, then lose only the parties", purgeLedgerRetention},
 }
 
 // purgeFixture: an old and a recent parcel of courier alice, each with a
@@ -154,5 +155,42 @@ func (w *world) allEvents() []server.AuditEvent {
 			return all
 		}
 		cursor = l.Cursor
+	}
+}
+
+func purgeLedgerRetention(t *testing.T, w *world) {
+	a := w.courier("qian")
+	a.apply(syncproto.KindPickup, pickup("WB-OLD-001", 500))
+	a.apply(syncproto.KindCODReceipt, receipt("WB-OLD-001", "OLD", 500))
+	w.clock.Advance(61 * 24 * time.Hour)
+	young := w.now()
+	a.apply(syncproto.KindPickup, pickup("WB-NEW-001", 700))
+	a.apply(syncproto.KindCODReceipt, receipt("WB-NEW-001", "NEW", 700))
+	keep := max(server.DefaultSettings().CODRetention, server.DefaultSettings().PIIRetention)
+	w.clock.Set(Start.Add(keep + 24*time.Hour)) // the old row is past its retention, the young one not
+	parties := func() map[string]bool {
+		out := map[string]bool{}
+		for _, e := range w.ledger(server.LedgerFilter{}).Entries {
+			out[e.ReceiptNo] = e.Sender != nil
+		}
+		return out
+	}
+	rep, err := w.s.Purger.PurgePII(w.ctx, w.sup, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := parties(); got["OLD"] || !got["NEW"] {
+		t.Fatalf("parties kept %v (report %v), want the young row's only", got, rep.Counts)
+	}
+	wantTotals(t, w.ledger(server.LedgerFilter{}).Totals, 1200, 0, 0)
+	w.clock.Set(young.Add(keep + 24*time.Hour))
+	if _, err := w.s.Purger.PurgePII(w.ctx, w.sup, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := parties(); got["OLD"] || got["NEW"] {
+		t.Fatalf("a year on, parties kept %v, want none", got)
+	}
+	if e := w.ledger(server.LedgerFilter{}).Entries; len(e) != 2 || e[0].AmountCents != 500 || e[1].AmountCents != 700 {
+		t.Fatalf("the rows and their money stay: %+v", e)
 	}
 }
