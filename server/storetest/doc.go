@@ -11,7 +11,7 @@
 //		storetest.Run(t, func(t *testing.T) storetest.Store {
 //			clock := storetest.NewClock()
 //			db := openStore(t, clock.Now) // closed by t.Cleanup
-//			return storetest.Store{Clock: clock, Users: db, ...}
+//			return storetest.Store{Clock: clock, Reopen: ..., Users: db, ...}
 //		})
 //	}
 //
@@ -27,6 +27,9 @@
 //     duplicate, op_id_conflict, concurrent resends, per-op rejections.
 //   - SyncService/Pull: feed order, pages, has_more, one cursor twice,
 //     cursor resume, per-courier isolation, malformed and expired cursors.
+//   - Durability (Store.Reopen, a restart): acknowledged ops stay
+//     duplicates, cursors resume, records, sessions and sealed contacts
+//     survive; a cursor of another store is expired.
 //   - AuditService: op listing order, paging, device filter.
 //   - EventLog: recorded events, order, actor/action filters, paging, and
 //     the events state changes write.

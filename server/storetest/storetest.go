@@ -15,6 +15,9 @@ type Store struct {
 	// Clock is the store's time source: open makes it with NewClock and
 	// gives its Now to the store, so the suite moves time by hand.
 	Clock *Clock
+	// Reopen closes the store and opens the same data again on the same
+	// Clock (a restart), returning the reopened store's Store.
+	Reopen func() Store
 
 	Users       server.UserStore
 	Sessions    server.SessionStore
@@ -92,6 +95,7 @@ func groups() []group {
 	return []group{
 		{"SyncService", syncBehaviours},
 		{"SyncService/Pull", feedBehaviours},
+		{"Durability", durabilityBehaviours},
 		{"AuditService", auditBehaviours},
 		{"EventLog", eventBehaviours},
 		{"LedgerService", ledgerBehaviours},
@@ -115,15 +119,18 @@ func groups() []group {
 }
 
 // Run runs every behaviour of the suite, each against a new store made by
-// open. open must return a Store whose fields are all set, whose store
-// uses server.DefaultSettings() and the Clock of the Store, and must close
-// the store when the test ends (t.Cleanup).
+// open (a few behaviours open a second one). open must return a Store
+// whose fields are all set, whose store uses server.DefaultSettings() and
+// the Clock of the Store, and must close the store when the test ends
+// (t.Cleanup).
 func Run(t *testing.T, open func(t *testing.T) Store) {
 	for _, g := range groups() {
 		t.Run(g.name, func(t *testing.T) {
 			for _, b := range g.behaviours {
 				t.Run(b.name, func(t *testing.T) {
-					b.test(t, newWorld(t, open(t)))
+					w := newWorld(t, open(t))
+					w.open = open
+					b.test(t, w)
 				})
 			}
 		})

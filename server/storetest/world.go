@@ -31,6 +31,8 @@ type world struct {
 	clock *Clock
 	// admin, disp and sup are real accounts of their roles.
 	admin, disp, sup server.Principal
+	// open opens another, independent store.
+	open func(t *testing.T) Store
 }
 
 func newWorld(t *testing.T, s Store) *world {
@@ -38,17 +40,35 @@ func newWorld(t *testing.T, s Store) *world {
 	if s.Clock == nil {
 		t.Fatal("storetest: the Store has no Clock (open must make one with NewClock)")
 	}
+	checkStore(t, s)
+	w := &world{t: t, s: s, ctx: context.Background(), clock: s.Clock}
+	w.admin = w.account("admin", syncproto.RoleAdmin, "console-admin")
+	w.disp = w.account("disp", syncproto.RoleDispatcher, "console-disp")
+	w.sup = w.account("sup", syncproto.RoleSupervisor, "console-sup")
+	return w
+}
+
+// checkStore fails unless every field of s is set.
+func checkStore(t *testing.T, s Store) {
+	t.Helper()
 	v := reflect.ValueOf(s)
 	for i := 0; i < v.NumField(); i++ {
 		if v.Field(i).IsNil() {
 			t.Fatalf("storetest: Store.%s is not set", v.Type().Field(i).Name)
 		}
 	}
-	w := &world{t: t, s: s, ctx: context.Background(), clock: s.Clock}
-	w.admin = w.account("admin", syncproto.RoleAdmin, "console-admin")
-	w.disp = w.account("disp", syncproto.RoleDispatcher, "console-disp")
-	w.sup = w.account("sup", syncproto.RoleSupervisor, "console-sup")
-	return w
+}
+
+// reopen restarts the store: every interface of w now reaches the
+// reopened one.
+func (w *world) reopen() {
+	w.t.Helper()
+	s := w.s.Reopen()
+	checkStore(w.t, s)
+	if s.Clock != w.clock {
+		w.t.Fatal("storetest: Reopen must keep the Store's Clock")
+	}
+	w.s = s
 }
 
 // now is the store's time.
