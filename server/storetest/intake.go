@@ -3,7 +3,6 @@ package storetest
 import (
 	"fmt"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,8 @@ var syncBehaviours = []behaviour{
 	{"an uninspected pickup is inspection_required", uninspectedPickupRefused},
 	{"a skewed device clock is flagged and its times corrected; a future date without sent_at is refused", skewedClocks},
 	{"a resend after the record moved on still gets its original result", resendAfterChange},
+	{"the same ops pushed twice at once are applied once", samePushAtOnce},
+	{"an amount over 10^12 cents is validation_failed", amountsBounded},
 }
 
 func resentOpsKeepTheirResults(t *testing.T, w *world) {
@@ -88,75 +89,6 @@ func reusedOpIDConflicts(t *testing.T, w *world) {
 	if r := c.send(orig)[0]; !r.Duplicate || r.Status != syncproto.StatusApplied {
 		t.Fatalf("the original resent after the conflicts: %+v", r)
 	}
-}
-
-func concurrentPushesApplyOnce(t *testing.T, w *world) {
-	const devices, batches, perBatch = 4, 5, 10
-	ds := make([]*device, devices)
-	for i := range ds {
-		ds[i] = w.courier(fmt.Sprintf("conc-%d", i))
-	}
-	applied := make([]int, devices)
-	var wg sync.WaitGroup
-	for i, d := range ds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := 0; b < batches; b++ {
-				ops := make([]syncproto.Op, perBatch)
-				for j := range ops {
-					ops[j] = d.opNoHelper(syncproto.KindPickup, pickup(fmt.Sprintf("SF%d%02d%03d", i, b, j), 0))
-				}
-				for try := 0; try < 2; try++ { // every batch is sent twice
-					resp, err := w.s.Sync.Push(w.ctx, d.p, &syncproto.PushRequest{DeviceID: d.p.DeviceID, Ops: ops})
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					for _, r := range resp.Results {
-						if r.Status == syncproto.StatusApplied && !r.Duplicate {
-							applied[i]++
-						}
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for i, n := range applied {
-		if n != batches*perBatch {
-			t.Fatalf("device %d: %d ops applied for the first time, want %d", i, n, batches*perBatch)
-		}
-	}
-	seen := map[string]bool{}
-	cursor := ""
-	for {
-		page, err := w.s.Audit.ListOps(w.ctx, server.AuditFilter{Cursor: cursor, Limit: 37})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Ops {
-			if seen[o.OpID] {
-				t.Fatalf("op %s listed twice", o.OpID)
-			}
-			seen[o.OpID] = true
-		}
-		cursor = page.Cursor
-		if !page.HasMore {
-			break
-		}
-	}
-	if len(seen) != devices*batches*perBatch {
-		t.Fatalf("%d ops listed, want %d", len(seen), devices*batches*perBatch)
-	}
-}
-
-// opNoHelper is op for goroutines (no t.Helper, no t.Fatal); the payload
-// must marshal.
-func (d *device) opNoHelper(kind string, payload map[string]any) syncproto.Op {
-	d.seq++
-	return syncproto.Op{OpID: newOpID(d.p.UserID, d.seq), Seq: d.seq, Kind: kind,
-		RecordedAt: d.w.now().Format("2006-01-02T15:04:05Z07:00"), Payload: mustJSON(payload)}
 }
 
 func badOpSparesNeighbours(t *testing.T, w *world) {
@@ -256,5 +188,23 @@ func resendAfterChange(t *testing.T, w *world) {
 	}
 	if v := w.task(task.TaskID); len(v.Outcomes) != 1 {
 		t.Fatalf("the resend added an outcome: %+v", v.Outcomes)
+	}
+}
+
+func amountsBounded(t *testing.T, w *world) {
+	c := w.courier("bounds")
+	big := pickup("SF82000001", 0)
+	big["declared_value_cents"] = int64(1_000_000_000_001)
+	ok := pickup("SF82000002", 1_000_000_000_000)
+	res := c.send(
+		c.op(syncproto.KindPickup, w.now(), big),
+		c.op(syncproto.KindPickup, w.now(), ok),
+		c.op(syncproto.KindCODReceipt, w.now(), receipt("SF82000002", "R-BIG", 1_000_000_000_001)),
+	)
+	if got := []string{outcome(res[0]), outcome(res[1]), outcome(res[2])}; fmt.Sprint(got) != "[rejected:validation_failed applied rejected:validation_failed]" {
+		t.Fatalf("results %v", got)
+	}
+	if tot := w.ledger(server.LedgerFilter{}).Totals; tot.Count != 0 {
+		t.Fatalf("an over-limit receipt reached the ledger: %+v", tot)
 	}
 }
