@@ -19,7 +19,7 @@ var complaintBehaviours = []behaviour{
 	{"deadlines run from received_at: at risk from day 5, breached after day 7", complaintDeadlines},
 	{"complaints from ops and dispatchers are one list sorted by due_by, filtered and paged", complaintList},
 	{"a complaint lists the callbacks made from it", complaintCallbacks},
-	{"unknown complaints are not found", complaintUnknown},
+	{"unknown complaints are not found; malformed ones and non-courier courier ids are refused", complaintUnknown},
 }
 
 func (w *world) step(p server.Principal, id, to, note string) (*server.Complaint, error) {
@@ -284,4 +284,10 @@ func complaintUnknown(t *testing.T, w *world) {
 	_, err := w.s.Complaints.CreateComplaint(w.ctx, w.disp, &server.NewComplaint{Category: "weather", Description: "x", Channel: syncproto.ChannelPhone,
 		Customer: syncproto.Customer{Name: custName, Phone: custPhone}, ReceivedAt: w.now().Format(time.RFC3339)})
 	wantCode(t, err, syncproto.CodeInvalidRequest)
+	_, err = w.s.Complaints.CreateComplaint(w.ctx, w.disp, &server.NewComplaint{Category: syncproto.CategoryDelay, Description: "x", Channel: syncproto.ChannelPhone,
+		Customer: syncproto.Customer{Name: custName, Phone: custPhone}, ReceivedAt: w.now().Format(time.RFC3339), CourierID: w.sup.UserID})
+	wantCode(t, err, syncproto.CodeUnprocessable)
+	if l, err := w.s.Complaints.ListComplaints(w.ctx, server.ComplaintFilter{Limit: 10}); err != nil || len(l.Complaints) != 0 {
+		t.Fatalf("refused complaints were kept: %+v, %v", l, err)
+	}
 }
