@@ -23,10 +23,7 @@ func (d *DB) LedgerPurgeAllowed(collectedAt time.Time) error {
 }
 
 func ledgerPurgeAllowed(s server.Settings, now, collectedAt time.Time) error {
-	if keep := collectedAt.Add(s.CODRetention); now.Before(keep) {
-		return server.Conflict(fmt.Sprintf("ledger rows are kept at least %s: this one until %s", s.CODRetention, keep.In(s.Location).Format(time.RFC3339)))
-	}
-	return nil
+	return server.LedgerPurgeAllowed(s, now, collectedAt)
 }
 
 // PurgeLedgerParties blanks the masked sender and recipient of ledger rows

@@ -1,0 +1,348 @@
+package server
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
+
+// CODPickup is what the ledger reads of a waybill's pickup: the COD amount
+// it expects (nil when the pickup names none) and the masked parties.
+type CODPickup struct {
+	ExpectedCents     *int64
+	Sender, Recipient *syncproto.Contact
+}
+
+// LedgerTx is what the COD ledger's rules read and write inside one store
+// write transaction: the store gives it, the rules decide. Of two
+// transactions confirming the same receipts one runs first, so one wins
+// and the other finds them moved.
+type LedgerTx interface {
+	// IsCourier reports whether id is a courier's account.
+	IsCourier(id string) (bool, error)
+	// Entry returns the live entry of a receipt number (the receipt, or
+	// its latest correction), nil if unknown.
+	Entry(receiptNo string) (*CODEntry, error)
+	// LiveEntries returns a courier's entries in status that are not
+	// void, oldest collected first, at most max.
+	LiveEntries(courierID, status string, max int) ([]*CODEntry, error)
+	// Sums returns a courier's sums per status; "" is every courier.
+	Sums(courierID string) (CODSums, error)
+	// Insert appends a new entry with its custody and gives it its
+	// EntryID.
+	Insert(e *CODEntry) error
+	// PointReceipt makes e the live entry of its receipt number.
+	PointReceipt(e *CODEntry) error
+	// Move stores e's new custody; old is the entry as read (its status is
+	// where the money was).
+	Move(old, e *CODEntry) error
+	// MarkReversed stores that e was reversed by e.ReversedBy.
+	MarkReversed(e *CODEntry) error
+	// InsertHandover stores a hand-over and gives it its HandoverID.
+	InsertHandover(h *Handover) error
+	// InsertSettlement stores a settlement and gives it its SettlementID.
+	InsertSettlement(s *Settlement) error
+	// AddDiscrepancy lists a discrepancy for good, giving it its id.
+	AddDiscrepancy(r *CODDiscrepancyRecord) error
+	// PublishBalance puts a courier's balance in their feed.
+	PublishBalance(b *CODBalance) error
+	// Pickup returns what the ledger reads of a waybill's pickup, nil
+	// when none is recorded.
+	Pickup(waybill string) (*CODPickup, error)
+	// Audit appends an audit event.
+	Audit(e AuditEvent) error
+}
+
+// MaxHandoverInHand caps the receipts an all_in_hand hand-over sweeps.
+const MaxHandoverInHand = 10 * MaxLedgerBatch
+
+// publishCODBalance puts a courier's current balance in their feed.
+func publishCODBalance(tx LedgerTx, courierID string, now time.Time) error {
+	sums, err := tx.Sums(courierID)
+	if err != nil {
+		return err
+	}
+	b := sums.Balance(courierID, now)
+	return tx.PublishBalance(&b)
+}
+
+// sumEntries totals entries' amounts, which must share one currency
+// (else invalid_request naming what).
+func sumEntries(items []*CODEntry, what string) (int64, error) {
+	var total int64
+	for _, e := range items {
+		if e.Currency != items[0].Currency {
+			return 0, Invalid("receipt_nos: receipts of one currency per " + what)
+		}
+		var ok bool
+		if total, ok = AddCents(total, e.AmountCents); !ok {
+			return 0, Invalid("receipt_nos: the receipts' total is more than can be held")
+		}
+	}
+	return total, nil
+}
+
+// handoverItems reads what a hand-over moves: every receipt named (each
+// known, not reversed, the courier's and still in hand, else conflict and
+// nothing changes), or all the courier holds.
+func handoverItems(tx LedgerTx, r *HandoverRequest) ([]*CODEntry, error) {
+	if r.AllInHand {
+		items, err := tx.LiveEntries(r.CourierID, CODCollected, MaxHandoverInHand+1)
+		switch {
+		case err != nil:
+			return nil, err
+		case len(items) == 0:
+			return nil, Conflict("the courier holds no COD cash")
+		case len(items) > MaxHandoverInHand:
+			return nil, Conflict("too many receipts in hand for one hand-over; list them in batches")
+		}
+		return items, nil
+	}
+	items := make([]*CODEntry, 0, len(r.ReceiptNos))
+	for _, no := range r.ReceiptNos {
+		e, err := tx.Entry(no)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case e == nil:
+			return nil, Conflict("receipt " + no + ": unknown")
+		case e.Void():
+			return nil, Conflict("receipt " + no + ": reversed")
+		case e.CourierID != r.CourierID:
+			return nil, Conflict("receipt " + no + ": collected by another courier")
+		case e.Status != CODCollected:
+			return nil, Conflict("receipt " + no + ": already handed over")
+		}
+		items = append(items, e)
+	}
+	return items, nil
+}
+
+// HandOverCOD decides a hand-over of cash at the station: the account must
+// be a courier's (else unprocessable), every receipt in their hands, of
+// one currency, and with all_in_hand the total must equal expected_cents
+// when given (a receipt synced after the count is not swept in
+// unnoticed). A count that differs from the total is listed as a
+// discrepancy; the money moves all the same.
+func HandOverCOD(tx LedgerTx, p Principal, r *HandoverRequest, now time.Time) (*Handover, error) {
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	ok, err := tx.IsCourier(r.CourierID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, syncproto.Errorf(syncproto.CodeUnprocessable, "courier_id: not a courier's account")
+	}
+	items, err := handoverItems(tx, r)
+	if err != nil {
+		return nil, err
+	}
+	total, err := sumEntries(items, "hand-over")
+	if err != nil {
+		return nil, err
+	}
+	if r.ExpectedCents != nil && *r.ExpectedCents != total {
+		return nil, Conflict(fmt.Sprintf("cash in hand is %d, not the expected %d: receipts changed since the count", total, *r.ExpectedCents))
+	}
+	h := &Handover{CourierID: r.CourierID, CountedCents: *r.CountedCents, Note: r.Note, By: p.UserID, At: now,
+		Currency: items[0].Currency, ReceiptNos: make([]string, 0, len(items)), TotalCents: total,
+		DiscrepancyCents: *r.CountedCents - total}
+	for _, e := range items {
+		h.ReceiptNos = append(h.ReceiptNos, e.ReceiptNo)
+	}
+	if err := tx.InsertHandover(h); err != nil {
+		return nil, err
+	}
+	if err := moveAll(tx, items, func(e *CODEntry) {
+		e.Status, e.HandoverID, e.HandedOverAt = CODHandedOver, h.HandoverID, &now
+	}); err != nil {
+		return nil, err
+	}
+	if h.DiscrepancyCents != 0 {
+		err := tx.AddDiscrepancy(&CODDiscrepancyRecord{Code: DiscrepancyHandoverCount, CourierID: r.CourierID,
+			HandoverID: h.HandoverID, AmountCents: total, DiscrepancyCents: h.DiscrepancyCents, At: now,
+			Note: "cash counted at hand-over differs from the receipts' total"})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := publishCODBalance(tx, r.CourierID, now); err != nil {
+		return nil, err
+	}
+	e := NewEvent(p, ActionCODHandover, h.HandoverID, now)
+	e.Detail = fmt.Sprintf("courier %s, %d receipts, total %d, counted %d", r.CourierID, len(items), total, *r.CountedCents)
+	return h, tx.Audit(e)
+}
+
+// moveAll moves each entry's custody as step says.
+func moveAll(tx LedgerTx, items []*CODEntry, step func(e *CODEntry)) error {
+	for _, e := range items {
+		old := *e
+		step(e)
+		if err := tx.Move(&old, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settleItems reads what a settlement moves: each receipt known, not
+// reversed, handed over and not settled yet, else conflict.
+func settleItems(tx LedgerTx, nos []string) ([]*CODEntry, error) {
+	items := make([]*CODEntry, 0, len(nos))
+	for _, no := range nos {
+		e, err := tx.Entry(no)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case e == nil:
+			return nil, Conflict("receipt " + no + ": unknown")
+		case e.Void():
+			return nil, Conflict("receipt " + no + ": reversed")
+		case e.Status == CODCollected:
+			return nil, Conflict("receipt " + no + ": not handed over yet")
+		case e.Status == CODSettled:
+			return nil, Conflict("receipt " + no + ": already settled")
+		}
+		items = append(items, e)
+	}
+	return items, nil
+}
+
+// SettleCOD decides money paid out to senders for handed-over receipts of
+// one currency; every courier concerned sees their new balance.
+func SettleCOD(tx LedgerTx, p Principal, r *SettlementRequest, now time.Time) (*Settlement, error) {
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	items, err := settleItems(tx, r.ReceiptNos)
+	if err != nil {
+		return nil, err
+	}
+	total, err := sumEntries(items, "settlement")
+	if err != nil {
+		return nil, err
+	}
+	s := &Settlement{ReceiptNos: r.ReceiptNos, Currency: items[0].Currency, TotalCents: total, Reference: r.Reference,
+		By: p.UserID, At: now}
+	if err := tx.InsertSettlement(s); err != nil {
+		return nil, err
+	}
+	var couriers []string
+	if err := moveAll(tx, items, func(e *CODEntry) {
+		e.Status, e.SettlementID, e.SettledAt = CODSettled, s.SettlementID, &now
+		if !slices.Contains(couriers, e.CourierID) {
+			couriers = append(couriers, e.CourierID)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	for _, c := range couriers {
+		if err := publishCODBalance(tx, c, now); err != nil {
+			return nil, err
+		}
+	}
+	e := NewEvent(p, ActionCODSettlement, s.SettlementID, now)
+	e.Detail = fmt.Sprintf("%d receipts, total %d, reference %s", len(items), s.TotalCents, r.Reference)
+	return s, tx.Audit(e)
+}
+
+// errLedgerFull refuses a correction the ledger's sums cannot hold.
+var errLedgerFull = syncproto.Errorf(syncproto.CodeUnprocessable, "corrected_amount_cents: the ledger's total would exceed what it can hold")
+
+// reversible reads a receipt's live entry and checks it can be reversed:
+// known (else not_found), not reversed and not settled (that money has
+// left), and, when a correction is asked for, with room in the ledger.
+func reversible(tx LedgerTx, r *ReversalRequest) (*CODEntry, error) {
+	e, err := tx.Entry(r.ReceiptNo)
+	switch {
+	case err != nil:
+		return nil, err
+	case e == nil:
+		return nil, ErrNotFound
+	case e.Void():
+		return nil, Conflict("receipt " + r.ReceiptNo + ": already reversed")
+	case e.Status == CODSettled:
+		return nil, Conflict("receipt " + r.ReceiptNo + ": already settled; a settled receipt cannot be reversed")
+	case r.CorrectedAmountCents == nil:
+		return e, nil
+	}
+	sums, err := tx.Sums("")
+	if err != nil {
+		return nil, err
+	}
+	if !sums.HasRoom(*r.CorrectedAmountCents) {
+		return nil, errLedgerFull
+	}
+	return e, nil
+}
+
+// replacement is a new row of a reversed entry's receipt in the same
+// custody (a reversal or a correction), of amount.
+func replacement(e *CODEntry, kind string, amount int64, r *ReversalRequest, by string, now time.Time) *CODEntry {
+	v := LedgerEntry{Kind: kind, ReceiptNo: e.ReceiptNo, Waybill: e.Waybill, CourierID: e.CourierID, AmountCents: amount,
+		Currency: e.Currency, Method: e.Method, CollectedAt: e.CollectedAt, Status: e.Status, HandoverID: e.HandoverID,
+		HandedOverAt: e.HandedOverAt, Reverses: e.EntryID, Reason: r.Reason, RecordedBy: by, Sender: e.Sender, Recipient: e.Recipient}
+	return &CODEntry{LedgerEntry: v, WrittenAt: now}
+}
+
+// ReverseCOD decides a reversal: the wrong row stays; a reversal row
+// negates it in the same custody status, and an optional correction row
+// carries the right amount in that status (checked against the pickup
+// like a receipt), so the money's whereabouts do not change.
+func ReverseCOD(tx LedgerTx, p Principal, r *ReversalRequest, s Settings, now time.Time) (*Reversal, error) {
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	e, err := reversible(tx, r)
+	if err != nil {
+		return nil, err // before anything is written: a refusal commits what was
+	}
+	rev := replacement(e, EntryReversal, -e.AmountCents, r, p.UserID, now)
+	if err := tx.Insert(rev); err != nil {
+		return nil, err
+	}
+	e.ReversedBy = rev.EntryID
+	if err := tx.MarkReversed(e); err != nil {
+		return nil, err
+	}
+	out := &Reversal{Reversal: rev.View(s, now)}
+	detail := "receipt " + e.ReceiptNo + " reversed by " + rev.EntryID + ": " + r.Reason
+	if r.CorrectedAmountCents != nil {
+		corr, err := correct(tx, e, r, p.UserID, now)
+		if err != nil {
+			return nil, err
+		}
+		v := corr.View(s, now)
+		out.Correction = &v
+		detail += "; corrected to " + strconv.FormatInt(*r.CorrectedAmountCents, 10) + " by " + corr.EntryID
+	}
+	if err := publishCODBalance(tx, e.CourierID, now); err != nil {
+		return nil, err
+	}
+	ev := NewEvent(p, ActionCODReversal, e.EntryID, now)
+	ev.Detail = detail
+	return out, tx.Audit(ev)
+}
+
+// correct writes the correction row of a reversed entry and makes it the
+// receipt's live entry.
+func correct(tx LedgerTx, e *CODEntry, r *ReversalRequest, by string, now time.Time) (*CODEntry, error) {
+	corr := replacement(e, EntryCorrection, *r.CorrectedAmountCents, r, by, now)
+	pk, err := tx.Pickup(e.Waybill)
+	if err != nil {
+		return nil, err
+	}
+	corr.Discrepancy = ReceiptDiscrepancy(pk, corr.AmountCents)
+	if err := tx.Insert(corr); err != nil {
+		return nil, err
+	}
+	return corr, tx.PointReceipt(corr)
+}
