@@ -65,11 +65,7 @@ func (m *memLedger) Sums(courier string) (CODSums, error) {
 	var s CODSums
 	for _, e := range m.entries {
 		if courier == "" || e.CourierID == courier {
-			n := int64(1)
-			if e.Void() {
-				n = 0
-			}
-			s.Add(e.Status, n, e.AmountCents)
+			s.AddEntry(e)
 		}
 	}
 	return s, m.err("Sums")

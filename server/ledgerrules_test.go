@@ -277,3 +277,18 @@ func TestLedgerRequestsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestAVoidEntryAddsItsAmountButNoCount(t *testing.T) {
+	var s CODSums
+	receipt := &CODEntry{LedgerEntry: LedgerEntry{Kind: EntryReceipt, AmountCents: 1000, Status: CODCollected, ReversedBy: "le-2"}}
+	reversal := &CODEntry{LedgerEntry: LedgerEntry{Kind: EntryReversal, AmountCents: -1000, Status: CODCollected}}
+	correction := &CODEntry{LedgerEntry: LedgerEntry{Kind: EntryCorrection, AmountCents: 1200, Status: CODCollected}}
+	for _, e := range []*CODEntry{receipt, reversal, correction} {
+		if !s.AddEntry(e) {
+			t.Fatal("refused")
+		}
+	}
+	if n, c := s.Of(CODCollected); n != 1 || c != 1200 {
+		t.Fatalf("count %d, cents %d", n, c)
+	}
+}

@@ -122,3 +122,14 @@ func (s *CODSums) Balance(courierID string, now time.Time) CODBalance {
 		InHandCents: t.InHandCents, SettledCents: t.SettledCents, OutstandingCents: t.OutstandingCents,
 		AwaitingSettlementCents: t.AwaitingSettlementCents, InHandCount: inHand, AsOf: now}
 }
+
+// AddEntry adds an entry to its status's cells: its amount always, a count
+// only when it is not void (a reversed entry and its reversal cancel out
+// in the sum and neither counts), as every total of the ledger does.
+func (s *CODSums) AddEntry(e *CODEntry) bool {
+	var n int64
+	if !e.Void() {
+		n = 1
+	}
+	return s.Add(e.Status, n, e.AmountCents)
+}

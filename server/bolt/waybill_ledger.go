@@ -12,8 +12,9 @@ import (
 // waybillLedger answers GET /v1/cod/ledger?waybill=: the waybill's rows
 // (each receipt's entry, its reversal and its correction) found through
 // the waybill index, filtered like any ledger page, with totals over every
-// row of the filter. A parcel has a handful of rows, so they are gathered
-// whole; the cursor is the last entry's sequence.
+// row of the filter, counted as every ledger total counts (a void row
+// adds its amount, not a count). A parcel has a handful of rows, so they
+// are gathered whole; the cursor is the last entry's sequence.
 func (d *DB) waybillLedger(f server.LedgerFilter) (*server.LedgerPage, error) {
 	var after uint64
 	if f.Cursor != "" {
@@ -48,7 +49,7 @@ func (d *DB) waybillLedger(f server.LedgerFilter) (*server.LedgerPage, error) {
 			if !f.Matches(e, l.s, now) {
 				continue
 			}
-			sums.Add(e.Status, 1, e.AmountCents)
+			sums.AddEntry(e)
 			if seq <= after {
 				continue
 			}
