@@ -100,21 +100,33 @@ func handoverItems(tx LedgerTx, r *HandoverRequest) ([]*CODEntry, error) {
 		}
 		return items, nil
 	}
-	items := make([]*CODEntry, 0, len(r.ReceiptNos))
-	for _, no := range r.ReceiptNos {
-		e, err := tx.Entry(no)
-		if err != nil {
-			return nil, err
-		}
+	return readReceipts(tx, r.ReceiptNos, func(no string, e *CODEntry) error {
 		switch {
+		case e.CourierID != r.CourierID:
+			return Conflict("receipt " + no + ": collected by another courier")
+		case e.Status != CODCollected:
+			return Conflict("receipt " + no + ": already handed over")
+		}
+		return nil
+	})
+}
+
+// readReceipts reads the live entry of each receipt number: unknown or
+// reversed → conflict, then whatever check says.
+func readReceipts(tx LedgerTx, nos []string, check func(no string, e *CODEntry) error) ([]*CODEntry, error) {
+	items := make([]*CODEntry, 0, len(nos))
+	for _, no := range nos {
+		e, err := tx.Entry(no)
+		switch {
+		case err != nil:
+			return nil, err
 		case e == nil:
 			return nil, Conflict("receipt " + no + ": unknown")
 		case e.Void():
 			return nil, Conflict("receipt " + no + ": reversed")
-		case e.CourierID != r.CourierID:
-			return nil, Conflict("receipt " + no + ": collected by another courier")
-		case e.Status != CODCollected:
-			return nil, Conflict("receipt " + no + ": already handed over")
+		}
+		if err := check(no, e); err != nil {
+			return nil, err
 		}
 		items = append(items, e)
 	}
@@ -194,25 +206,15 @@ func moveAll(tx LedgerTx, items []*CODEntry, step func(e *CODEntry)) error {
 // settleItems reads what a settlement moves: each receipt known, not
 // reversed, handed over and not settled yet, else conflict.
 func settleItems(tx LedgerTx, nos []string) ([]*CODEntry, error) {
-	items := make([]*CODEntry, 0, len(nos))
-	for _, no := range nos {
-		e, err := tx.Entry(no)
-		if err != nil {
-			return nil, err
+	return readReceipts(tx, nos, func(no string, e *CODEntry) error {
+		switch e.Status {
+		case CODCollected:
+			return Conflict("receipt " + no + ": not handed over yet")
+		case CODSettled:
+			return Conflict("receipt " + no + ": already settled")
 		}
-		switch {
-		case e == nil:
-			return nil, Conflict("receipt " + no + ": unknown")
-		case e.Void():
-			return nil, Conflict("receipt " + no + ": reversed")
-		case e.Status == CODCollected:
-			return nil, Conflict("receipt " + no + ": not handed over yet")
-		case e.Status == CODSettled:
-			return nil, Conflict("receipt " + no + ": already settled")
-		}
-		items = append(items, e)
-	}
-	return items, nil
+		return nil
+	})
 }
 
 // SettleCOD decides money paid out to senders for handed-over receipts of
