@@ -13,7 +13,10 @@ import (
 )
 
 // Buckets of the COD custody ledger. Rows are append-only; custody and the
-// indexes beside them move.
+// indexes beside them move. The ledger's decisions (custody, hand-overs,
+// settlements, reversals, intake, deadlines, totals) are the server
+// package's (ledgerflow.go, codintake.go, ledgerentry.go, ledgersums.go);
+// these files store what they decide (ledger_tx.go).
 //
 //   - ledger_entries: u64(entry seq) → ledgerRow (JSON), never rewritten
 //     (except that PurgeLedgerParties may blank the masked parties of rows

@@ -20,10 +20,10 @@ import (
 // counts).
 type ledgerAgg [6]int64
 
-// add adds to state st's cells. Sums are checked: every amount is at most
-// syncproto.MaxCents (10^12), so 9.2 million of them fit in an int64; past
-// that, add refuses rather than wrap (a wrapped sum once showed a courier
-// a balance of 0 after a real receipt).
+// add adds to state st's cells. Sums are checked (server.AddCents): every
+// amount is at most syncproto.MaxCents (10^12), so 9.2 million of them
+// fit in an int64; past that, add refuses rather than wrap (the rules ask
+// server.CODSums.HasRoom before they write, so this is the last guard).
 func (a *ledgerAgg) add(st byte, count, sum int64) error {
 	c, ok1 := checkedAdd(a[2*(st-1)], count)
 	s, ok2 := checkedAdd(a[2*(st-1)+1], sum)
