@@ -27,3 +27,15 @@ type HandoverLog interface {
 	// invalid_request (cursor).
 	ListHandovers(ctx context.Context, f HandoverFilter) (*HandoverList, error)
 }
+
+// Matches applies the filter's courier and time conditions to a hand-over.
+func (f *HandoverFilter) Matches(h *Handover) bool {
+	switch {
+	case f.CourierID != "" && h.CourierID != f.CourierID:
+	case !f.From.IsZero() && h.At.Before(f.From):
+	case !f.To.IsZero() && !h.At.Before(f.To):
+	default:
+		return true
+	}
+	return false
+}

@@ -27,15 +27,11 @@ func (d *DB) ListHandovers(ctx context.Context, f server.HandoverFilter) (*serve
 			if err := json.Unmarshal(v, &h); err != nil {
 				return false, err
 			}
-			switch {
-			case f.CourierID != "" && h.CourierID != f.CourierID:
-			case !f.From.IsZero() && h.At.Before(f.From):
-			case !f.To.IsZero() && !h.At.Before(f.To):
-			default:
-				out.Handovers = append(out.Handovers, h)
-				return true, nil
+			if !f.Matches(&h) {
+				return false, nil
 			}
-			return false, nil
+			out.Handovers = append(out.Handovers, h)
+			return true, nil
 		})
 		return err
 	})

@@ -13,7 +13,10 @@ import (
 )
 
 // Buckets of the COD custody ledger. Rows are append-only; custody and the
-// indexes beside them move.
+// indexes beside them move. The ledger's decisions (custody, hand-overs,
+// settlements, reversals, intake, deadlines, totals) are the server
+// package's (ledgerflow.go, codintake.go, ledgerentry.go, ledgersums.go);
+// these files store what they decide (ledger_tx.go).
 //
 //   - ledger_entries: u64(entry seq) → ledgerRow (JSON), never rewritten
 //     (except that PurgeLedgerParties may blank the masked parties of rows
@@ -115,7 +118,7 @@ type custody struct {
 
 func entryID(seq uint64) string { return "le-" + strconv.FormatUint(seq, 10) }
 
-func (r *ledgerRow) void(c *custody) bool { return r.Kind == server.EntryReversal || c.ReversedBy != 0 }
+func (r *ledgerRow) void(c *custody) bool { return server.CODVoid(r.Kind, c.ReversedBy != 0) }
 
 // ledger runs ledger writes and reads inside one transaction.
 type ledger struct {
@@ -125,9 +128,7 @@ type ledger struct {
 
 func (d *DB) ledger(tx *bbolt.Tx) *ledger { return &ledger{tx: tx, s: d.opts.Settings} }
 
-func (l *ledger) due(collected time.Time) time.Time {
-	return server.CODDueBy(collected, l.s.CODDueMonths, l.s.Location)
-}
+func (l *ledger) due(collected time.Time) time.Time { return server.CODDue(l.s, collected) }
 
 func (l *ledger) scopes(courier string) []string { return []string{scopeAll, courier} }
 
@@ -171,7 +172,7 @@ func (l *ledger) insert(r *ledgerRow, c *custody) error {
 	if err := putJSON(rows, u64(seq), r); err != nil {
 		return err
 	}
-	if c.State != stCollected || c.ReversedBy != 0 {
+	if *c != (custody{State: stCollected}) { // absent means collected and live
 		if err := putJSON(l.tx.Bucket(bucketLedgerCustody), u64(seq), c); err != nil {
 			return err
 		}
@@ -206,7 +207,7 @@ func (l *ledger) insert(r *ledgerRow, c *custody) error {
 	if void {
 		return nil
 	}
-	if c.State == stSettled {
+	if c.SettledAt != nil {
 		return l.bumpClosed(r, *c.SettledAt, 1)
 	}
 	return l.bumpOpen(r, 1)
@@ -223,7 +224,9 @@ func (l *ledger) bumpClosed(r *ledgerRow, closed time.Time, sign int64) error {
 }
 
 // move changes a live row's custody state from c.State to to, updating
-// c (which the caller fills and stores with putCustody).
+// c (which the caller fills and stores with putCustody). The monthly
+// indexes follow the settlement: a c.SettledAt set moves the row from the
+// open months to the closed ones.
 func (l *ledger) move(r *ledgerRow, c *custody, to byte) error {
 	from := c.State
 	day := dayKey(civilDay(r.CollectedAt, l.s.Location))
@@ -251,7 +254,7 @@ func (l *ledger) move(r *ledgerRow, c *custody, to byte) error {
 		}
 	}
 	c.State = to
-	if to == stSettled {
+	if c.SettledAt != nil {
 		if err := l.bumpOpen(r, -1); err != nil {
 			return err
 		}
@@ -291,60 +294,17 @@ func (l *ledger) pointReceipt(receiptNo string, seq uint64) error {
 	return l.tx.Bucket(bucketLedgerReceipts).Put([]byte(receiptNo), u64(seq))
 }
 
+// sums returns the per-state sums of a scope (a courier, or scopeAll).
+func (l *ledger) sums(scope string) server.CODSums {
+	a := decodeAgg(l.tx.Bucket(bucketLedgerBalances).Get([]byte(scope)))
+	return a.sums()
+}
+
 // balance returns a courier's balance at now.
 func (l *ledger) balance(courier string, now time.Time) server.CODBalance {
-	a := decodeAgg(l.tx.Bucket(bucketLedgerBalances).Get([]byte(courier)))
-	t := totalsOf(&a, []byte{stCollected, stHandedOver, stSettled})
-	return server.CODBalance{CourierID: courier, CollectedCents: t.CollectedCents, HandedOverCents: t.HandedOverCents,
-		InHandCents: t.InHandCents, SettledCents: t.SettledCents, OutstandingCents: t.OutstandingCents,
-		AwaitingSettlementCents: t.AwaitingSettlementCents, InHandCount: a.count(stCollected), AsOf: now}
+	s := l.sums(courier)
+	return s.Balance(courier, now)
 }
-
-// publishBalance puts a courier's balance in their feed.
-func (l *ledger) publishBalance(courier string, now time.Time) error {
-	b := l.balance(courier, now)
-	return appendChange(l.tx, courier, server.ChangeCODBalance, &b)
-}
-
-// totalsOf turns per-state sums into the protocol's totals. Each state's
-// sum is part of the ledger's total, which add keeps inside int64, so these
-// sums cannot overflow; they saturate all the same rather than wrap.
-func totalsOf(a *ledgerAgg, states []byte) server.LedgerTotals {
-	var t server.LedgerTotals
-	for _, st := range states {
-		t.Count = saturatingAdd(t.Count, a.count(st))
-		t.CollectedCents = saturatingAdd(t.CollectedCents, a.sum(st))
-		if st >= stHandedOver {
-			t.HandedOverCents = saturatingAdd(t.HandedOverCents, a.sum(st))
-		}
-		if st == stSettled {
-			t.SettledCents = saturatingAdd(t.SettledCents, a.sum(st))
-		}
-	}
-	t.InHandCents = saturatingAdd(t.CollectedCents, -t.HandedOverCents)
-	t.OutstandingCents = saturatingAdd(t.CollectedCents, -t.SettledCents)
-	t.AwaitingSettlementCents = saturatingAdd(t.HandedOverCents, -t.SettledCents)
-	return t
-}
-
-// room reports whether amount can join the ledger without taking its total
-// (every courier, every state) past int64; every partial sum (a courier, a
-// day, a state) is part of that total, so none can overflow either.
-// Writers ask before they write anything.
-func (l *ledger) room(amount int64) bool {
-	a := decodeAgg(l.tx.Bucket(bucketLedgerBalances).Get([]byte(scopeAll)))
-	total := amount
-	for _, st := range []byte{stCollected, stHandedOver, stSettled} {
-		var ok bool
-		if total, ok = checkedAdd(total, a.sum(st)); !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// errLedgerFull refuses a correction the ledger's sums cannot hold.
-var errLedgerFull = syncproto.Errorf(syncproto.CodeUnprocessable, "corrected_amount_cents: the ledger's total would exceed what it can hold")
 
 // addDiscrepancy lists a discrepancy for good.
 func (l *ledger) addDiscrepancy(rec *server.CODDiscrepancyRecord) error {
@@ -359,23 +319,6 @@ func (l *ledger) addDiscrepancy(rec *server.CODDiscrepancyRecord) error {
 
 // view is the dispatcher's view of a row at now.
 func (l *ledger) view(r *ledgerRow, c *custody, now time.Time) server.LedgerEntry {
-	due := l.due(r.CollectedAt)
-	e := server.LedgerEntry{EntryID: entryID(r.Seq), Kind: r.Kind, ReceiptNo: r.ReceiptNo, Waybill: r.Waybill,
-		CourierID: r.CourierID, AmountCents: r.AmountCents, Currency: r.Currency, Method: r.Method,
-		CollectedAt: server.Encodable(r.CollectedAt.In(l.s.Location)), Status: stateNames[c.State], DueBy: due, Discrepancy: r.Discrepancy,
-		Sender: r.Sender, Recipient: r.Recipient, HandoverID: c.HandoverID, HandedOverAt: c.HandedOverAt,
-		SettlementID: c.SettlementID, SettledAt: c.SettledAt, Reason: r.Reason, RecordedBy: r.By}
-	if age := now.Sub(r.CollectedAt); age > 0 {
-		e.AgeDays = int(age / (24 * time.Hour))
-	}
-	if c.State != stSettled && !r.void(c) && now.After(due) {
-		e.DaysOverdue = int(now.Sub(due) / (24 * time.Hour))
-	}
-	if r.Reverses != 0 {
-		e.Reverses = entryID(r.Reverses)
-	}
-	if c.ReversedBy != 0 {
-		e.ReversedBy = entryID(c.ReversedBy)
-	}
-	return e
+	e := l.entry(r, c)
+	return e.View(l.s, now)
 }

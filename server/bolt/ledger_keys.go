@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/courier-sync/courier-sync/server"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -19,10 +20,10 @@ import (
 // counts).
 type ledgerAgg [6]int64
 
-// add adds to state st's cells. Sums are checked: every amount is at most
-// syncproto.MaxCents (10^12), so 9.2 million of them fit in an int64; past
-// that, add refuses rather than wrap (a wrapped sum once showed a courier
-// a balance of 0 after a real receipt).
+// add adds to state st's cells. Sums are checked (server.AddCents): every
+// amount is at most syncproto.MaxCents (10^12), so 9.2 million of them
+// fit in an int64; past that, add refuses rather than wrap (the rules ask
+// server.CODSums.HasRoom before they write, so this is the last guard).
 func (a *ledgerAgg) add(st byte, count, sum int64) error {
 	c, ok1 := checkedAdd(a[2*(st-1)], count)
 	s, ok2 := checkedAdd(a[2*(st-1)+1], sum)
@@ -40,24 +41,22 @@ var errLedgerOverflow = &unstorableError{err: errors.New("ledger sum would overf
 	rule: "the ledger's total would exceed what it can hold"}
 
 // checkedAdd returns a+b and whether it did not overflow.
-func checkedAdd(a, b int64) (int64, bool) {
-	s := a + b
-	return s, (s > a) == (b > 0)
-}
+func checkedAdd(a, b int64) (int64, bool) { return server.AddCents(a, b) }
 
 // saturatingAdd returns a+b, or the int64 bound it would pass.
-func saturatingAdd(a, b int64) int64 {
-	if s, ok := checkedAdd(a, b); ok {
-		return s
-	}
-	if b > 0 {
-		return math.MaxInt64
-	}
-	return math.MinInt64
-}
+func saturatingAdd(a, b int64) int64 { return server.SaturatingAddCents(a, b) }
 
 func (a *ledgerAgg) count(st byte) int64 { return a[2*(st-1)] }
 func (a *ledgerAgg) sum(st byte) int64   { return a[2*(st-1)+1] }
+
+// sums names the cells by custody status.
+func (a *ledgerAgg) sums() server.CODSums {
+	var s server.CODSums
+	for i, st := range []byte{stCollected, stHandedOver, stSettled} {
+		s.Count[i], s.Cents[i] = a.count(st), a.sum(st)
+	}
+	return s
+}
 
 func decodeAgg(v []byte) (a ledgerAgg) {
 	for i := range a {

@@ -14,7 +14,8 @@ import (
 // ListLedger implements server.LedgerService. Totals come from the per-day
 // sums of the scope (every courier, or one), with only the days cut by
 // from, to or the overdue line read entry by entry; the page walks the
-// scope's index in collection order. Neither reads the whole ledger.
+// scope's index in collection order. Neither reads the whole ledger. Which
+// statuses and entries the filter keeps is the filter's (server) decision.
 func (d *DB) ListLedger(ctx context.Context, f server.LedgerFilter) (*server.LedgerPage, error) {
 	if err := f.Check(); err != nil {
 		return nil, err
@@ -26,12 +27,10 @@ func (d *DB) ListLedger(ctx context.Context, f server.LedgerFilter) (*server.Led
 	if !ok {
 		return nil, server.Invalid("cursor: malformed")
 	}
-	states := []byte{stCollected, stHandedOver, stSettled}
-	if f.Status != "" {
-		states = []byte{stateByName(f.Status)}
-	}
-	if f.Overdue {
-		states = removeByte(states, stSettled)
+	names := f.Statuses()
+	states := make([]byte, len(names))
+	for i, n := range names {
+		states[i] = stateByName(n)
 	}
 	scope := scopeAll
 	if f.CourierID != "" {
@@ -44,11 +43,12 @@ func (d *DB) ListLedger(ctx context.Context, f server.LedgerFilter) (*server.Led
 		if len(states) == 0 || tx.Bucket(bucketLedgerIdx).Bucket([]byte(scope)) == nil {
 			return nil
 		}
-		agg, err := l.totals(scope, states, f.From, f.To, f.Overdue, now)
+		agg, err := l.totals(scope, states, &f, now)
 		if err != nil {
 			return err
 		}
-		out.Totals = totalsOf(&agg, states)
+		sums := agg.sums()
+		out.Totals = sums.Totals(names)
 		return l.page(out, scope, states, &f, pos, now)
 	})
 	if err != nil {
@@ -57,84 +57,88 @@ func (d *DB) ListLedger(ctx context.Context, f server.LedgerFilter) (*server.Led
 	return out, nil
 }
 
-func removeByte(list []byte, b byte) []byte {
-	return bytes.ReplaceAll(list, []byte{b}, nil)
+// overdue reports whether an index entry (state st, collected at t, void
+// or not) is past due at now.
+func (l *ledger) overdue(st byte, void bool, t, now time.Time) bool {
+	return server.CODOverdue(l.s, stateNames[st], void, t, now)
 }
 
-// overdueDay reports whether every entry collected on day is overdue at
-// now (all), or none is (none); otherwise entries must be looked at one by
-// one. Deadlines never run backwards across days, so once a day has none
-// overdue, no later day has.
-func (l *ledger) overdueDay(start, end, now time.Time) (all, none bool) {
-	if !l.due(start).Before(now) {
-		return false, true
-	}
-	return l.due(end.Add(-time.Nanosecond)).Before(now), false
-}
-
-// totals sums the entries of scope in states collected in [from, to)
-// (zero: unbounded), only those past due at now when overdue is set.
-func (l *ledger) totals(scope string, states []byte, from, to time.Time, overdue bool, now time.Time) (ledgerAgg, error) {
+// totals sums the entries of scope in states collected in the filter's
+// [from, to) (zero: unbounded), only those past due at now when it asks
+// for overdue ones: whole days from the day sums, cut days entry by entry.
+func (l *ledger) totals(scope string, states []byte, f *server.LedgerFilter, now time.Time) (ledgerAgg, error) {
 	var a ledgerAgg
 	days := l.tx.Bucket(bucketLedgerDays).Bucket([]byte(scope))
-	idx := l.tx.Bucket(bucketLedgerIdx).Bucket([]byte(scope))
 	if days == nil {
 		return a, nil
 	}
 	c := days.Cursor()
 	var k, v []byte
-	if from.IsZero() {
+	if f.From.IsZero() {
 		k, v = c.First()
 	} else {
-		k, v = c.Seek(dayKey(civilDay(from, l.s.Location)))
+		k, v = c.Seek(dayKey(civilDay(f.From, l.s.Location)))
 	}
 	for ; k != nil; k, v = c.Next() {
 		ds, de := dayBounds(dayOfKey(k), l.s.Location)
-		if !to.IsZero() && !ds.Before(to) {
+		if !f.To.IsZero() && !ds.Before(f.To) {
 			break
 		}
 		lo, hi, partial := ds, de, false
-		if !from.IsZero() && from.After(lo) {
-			lo, partial = from, true
+		if !f.From.IsZero() && f.From.After(lo) {
+			lo, partial = f.From, true
 		}
-		if !to.IsZero() && to.Before(hi) {
-			hi, partial = to, true
+		if !f.To.IsZero() && f.To.Before(hi) {
+			hi, partial = f.To, true
 		}
-		if overdue {
-			all, none := l.overdueDay(ds, de, now)
+		if f.Overdue {
+			all, none := server.CODOverdueDay(l.s, ds, de, now)
 			if none {
 				break
 			}
 			partial = partial || !all
 		}
-		if !partial {
+		var err error
+		if partial {
+			err = l.sumPart(&a, scope, states, lo, hi, f.Overdue, now)
+		} else {
 			day := decodeAgg(v)
 			for _, st := range states {
-				if err := a.add(st, day.count(st), day.sum(st)); err != nil {
-					return a, err
+				if err = a.add(st, day.count(st), day.sum(st)); err != nil {
+					break
 				}
 			}
-			continue
 		}
-		for _, st := range states {
-			ic := idx.Cursor()
-			end := tkey(hi)
-			for ik, iv := ic.Seek(append([]byte{st}, tkey(lo)...)); ik != nil && ik[0] == st && bytes.Compare(ik[1:9], end) < 0; ik, iv = ic.Next() {
-				if overdue && !l.due(fromTkey(ik[1:9])).Before(now) {
-					continue
-				}
-				amount, flags, _ := decodeIdxValue(iv)
-				count := int64(1)
-				if flags&flagVoid != 0 {
-					count = 0
-				}
-				if err := a.add(st, count, amount); err != nil {
-					return a, err
-				}
-			}
+		if err != nil {
+			return a, err
 		}
 	}
 	return a, nil
+}
+
+// sumPart adds to a the index entries of scope in states collected in
+// [lo, hi), only those past due at now when overdue is set.
+func (l *ledger) sumPart(a *ledgerAgg, scope string, states []byte, lo, hi time.Time, overdue bool, now time.Time) error {
+	idx := l.tx.Bucket(bucketLedgerIdx).Bucket([]byte(scope))
+	end := tkey(hi)
+	for _, st := range states {
+		ic := idx.Cursor()
+		for ik, iv := ic.Seek(append([]byte{st}, tkey(lo)...)); ik != nil && ik[0] == st && bytes.Compare(ik[1:9], end) < 0; ik, iv = ic.Next() {
+			amount, flags, _ := decodeIdxValue(iv)
+			void := flags&flagVoid != 0
+			if overdue && !l.overdue(st, false, fromTkey(ik[1:9]), now) {
+				continue
+			}
+			count := int64(1)
+			if void {
+				count = 0
+			}
+			if err := a.add(st, count, amount); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // page fills out with one page of entries in collection order.
@@ -162,11 +166,11 @@ func (l *ledger) page(out *server.LedgerPage, scope string, states []byte, f *se
 			if day := civilDay(collected, l.s.Location); day != lastDay {
 				lastDay = day
 				ds, de := dayBounds(day, l.s.Location)
-				if _, none := l.overdueDay(ds, de, now); none {
+				if _, none := server.CODOverdueDay(l.s, ds, de, now); none {
 					return false, nil
 				}
 			}
-			if _, flags, _ := decodeIdxValue(v); flags&flagVoid != 0 || !l.due(collected).Before(now) {
+			if _, flags, _ := decodeIdxValue(v); !l.overdue(k[0], flags&flagVoid != 0, collected, now) {
 				return true, nil
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -23,17 +22,13 @@ func (d *DB) LedgerPurgeAllowed(collectedAt time.Time) error {
 }
 
 func ledgerPurgeAllowed(s server.Settings, now, collectedAt time.Time) error {
-	if keep := collectedAt.Add(s.CODRetention); now.Before(keep) {
-		return server.Conflict(fmt.Sprintf("ledger rows are kept at least %s: this one until %s", s.CODRetention, keep.In(s.Location).Format(time.RFC3339)))
-	}
-	return nil
+	return server.LedgerPurgeAllowed(s, now, collectedAt)
 }
 
 // PurgeLedgerParties blanks the masked sender and recipient of ledger rows
-// collected before `before`; amounts, receipt numbers and custody stay (the
-// money record is kept). A `before` younger than the retention period is
-// refused with conflict and nothing changes; each row also passes the
-// guard. It returns how many rows were purged.
+// collected before `before`, as server.PurgeLedgerParties decides; the
+// retention guard refuses a `before` younger than the retention period
+// before anything is queued.
 func (d *DB) PurgeLedgerParties(ctx context.Context, p server.Principal, before time.Time) (int, error) {
 	now := d.now()
 	if err := ledgerPurgeAllowed(d.opts.Settings, now, before.Add(-time.Nanosecond)); err != nil {
@@ -41,39 +36,49 @@ func (d *DB) PurgeLedgerParties(ctx context.Context, p server.Principal, before 
 	}
 	var n int
 	err := d.cm.write(func(tx *bbolt.Tx) error {
-		n = 0
-		idx := tx.Bucket(bucketLedgerIdx).Bucket([]byte(scopeAll))
-		if idx == nil {
-			return nil
-		}
-		rows := tx.Bucket(bucketLedgerRows)
-		end := tkey(before)
-		for _, st := range []byte{stCollected, stHandedOver, stSettled} {
-			c := idx.Cursor()
-			for k, _ := c.Seek([]byte{st}); k != nil && k[0] == st && bytes.Compare(k[1:9], end) < 0; k, _ = c.Next() {
-				if err := ledgerPurgeAllowed(d.opts.Settings, now, fromTkey(k[1:9])); err != nil {
-					return err
-				}
-				var r ledgerRow
-				if err := json.Unmarshal(rows.Get(k[9:17]), &r); err != nil {
-					return err
-				}
-				if r.Purged || (r.Sender == nil && r.Recipient == nil) {
-					continue
-				}
-				r.Sender, r.Recipient, r.Purged = nil, nil, true
-				if err := putJSON(rows, k[9:17], &r); err != nil {
-					return err
-				}
-				n++
-			}
-		}
-		if n == 0 {
-			return nil
-		}
-		e := server.NewEvent(p, server.ActionCODPurge, "ledger", now)
-		e.Detail = fmt.Sprintf("masked parties removed from %d rows collected before %s", n, before.Format(time.RFC3339))
-		return appendEvent(tx, e)
+		var err error
+		n, err = server.PurgeLedgerParties(ledgerParties{tx}, p, d.opts.Settings, before, now)
+		return err
 	})
 	return n, err
 }
+
+// ledgerParties is the party purge's view of a write transaction.
+type ledgerParties struct{ tx *bbolt.Tx }
+
+// EachCollectedBefore implements server.LedgerPartiesTx: the every-courier
+// scope of the index, each state's part up to tkey(t).
+func (l ledgerParties) EachCollectedBefore(t time.Time, fn func(time.Time, func() (bool, error)) error) error {
+	idx := l.tx.Bucket(bucketLedgerIdx).Bucket([]byte(scopeAll))
+	if idx == nil {
+		return nil
+	}
+	end := tkey(t)
+	for _, st := range []byte{stCollected, stHandedOver, stSettled} {
+		c := idx.Cursor()
+		for k, _ := c.Seek([]byte{st}); k != nil && k[0] == st && bytes.Compare(k[1:9], end) < 0; k, _ = c.Next() {
+			if err := fn(fromTkey(k[1:9]), func() (bool, error) { return l.blank(k[9:17]) }); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// blank removes the masked parties of row key, reporting whether it had
+// any.
+func (l ledgerParties) blank(key []byte) (bool, error) {
+	rows := l.tx.Bucket(bucketLedgerRows)
+	var r ledgerRow
+	if err := json.Unmarshal(rows.Get(key), &r); err != nil {
+		return false, err
+	}
+	if r.Purged || (r.Sender == nil && r.Recipient == nil) {
+		return false, nil
+	}
+	r.Sender, r.Recipient, r.Purged = nil, nil, true
+	return true, putJSON(rows, key, &r)
+}
+
+// Audit implements server.LedgerPartiesTx.
+func (l ledgerParties) Audit(e server.AuditEvent) error { return appendEvent(l.tx, e) }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/courier-sync/courier-sync/server"
 	bbolt "go.etcd.io/bbolt"
@@ -13,8 +12,9 @@ import (
 // waybillLedger answers GET /v1/cod/ledger?waybill=: the waybill's rows
 // (each receipt's entry, its reversal and its correction) found through
 // the waybill index, filtered like any ledger page, with totals over every
-// row of the filter. A parcel has a handful of rows, so they are gathered
-// whole; the cursor is the last entry's sequence.
+// row of the filter, counted as every ledger total counts (a void row
+// adds its amount, not a count). A parcel has a handful of rows, so they
+// are gathered whole; the cursor is the last entry's sequence.
 func (d *DB) waybillLedger(f server.LedgerFilter) (*server.LedgerPage, error) {
 	var after uint64
 	if f.Cursor != "" {
@@ -36,17 +36,20 @@ func (d *DB) waybillLedger(f server.LedgerFilter) (*server.LedgerPage, error) {
 		if err != nil {
 			return err
 		}
-		var agg ledgerAgg
-		states := []byte{stCollected, stHandedOver, stSettled}
+		var sums server.CODSums
 		for _, seq := range seqs {
 			r, c, err := l.row(seq)
 			if err != nil {
 				return err
 			}
-			if r == nil || !ledgerRowMatches(l, r, c, &f, now) {
+			if r == nil {
 				continue
 			}
-			agg.add(c.State, 1, r.AmountCents)
+			e := l.entry(r, c)
+			if !f.Matches(e, l.s, now) {
+				continue
+			}
+			sums.AddEntry(e)
 			if seq <= after {
 				continue
 			}
@@ -54,10 +57,10 @@ func (d *DB) waybillLedger(f server.LedgerFilter) (*server.LedgerPage, error) {
 				out.HasMore = true
 				continue
 			}
-			out.Entries = append(out.Entries, l.view(r, c, now))
+			out.Entries = append(out.Entries, e.View(l.s, now))
 			out.Cursor = strconv.FormatUint(seq, 10)
 		}
-		out.Totals = totalsOf(&agg, states)
+		out.Totals = sums.Totals(server.CODStatuses())
 		return nil
 	})
 	return out, err
@@ -92,19 +95,4 @@ func waybillEntrySeqs(tx *bbolt.Tx, l *ledger, waybill string) ([]uint64, error)
 	}
 	slices.Sort(seqs)
 	return slices.Compact(seqs), nil
-}
-
-// ledgerRowMatches applies a ledger filter's courier, status, time and
-// overdue conditions to one row, as the indexed walk does.
-func ledgerRowMatches(l *ledger, r *ledgerRow, c *custody, f *server.LedgerFilter, now time.Time) bool {
-	switch {
-	case f.CourierID != "" && r.CourierID != f.CourierID:
-	case f.Status != "" && stateNames[c.State] != f.Status:
-	case !f.From.IsZero() && r.CollectedAt.Before(f.From):
-	case !f.To.IsZero() && !r.CollectedAt.Before(f.To):
-	case f.Overdue && (c.State == stSettled || r.void(c) || !l.due(r.CollectedAt).Before(now)):
-	default:
-		return true
-	}
-	return false
 }
