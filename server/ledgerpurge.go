@@ -17,13 +17,13 @@ type LedgerPartiesTx interface {
 	Audit(e AuditEvent) error
 }
 
-// PurgeLedgerParties decides the removal of the masked sender and
+// BlankLedgerParties decides the removal of the masked sender and
 // recipient of ledger rows collected before `before`; amounts, receipt
 // numbers and custody stay (the money record is kept). A `before` younger
 // than the retention period is refused with conflict and nothing changes;
 // each row also passes the guard. It returns how many rows were purged,
 // and audits the purge when there were any.
-func PurgeLedgerParties(tx LedgerPartiesTx, p Principal, s Settings, before, now time.Time) (int, error) {
+func BlankLedgerParties(tx LedgerPartiesTx, p Principal, s Settings, before, now time.Time) (int, error) {
 	if err := LedgerPurgeAllowed(s, now, before.Add(-time.Nanosecond)); err != nil {
 		return 0, err
 	}

@@ -43,26 +43,26 @@ func TestPurgeLedgerPartiesKeepsRowsYoungerThanRetention(t *testing.T) {
 	now := time.Date(2027, 6, 1, 0, 0, 0, 0, s.Location)
 	old := now.Add(-s.CODRetention - time.Hour)
 	m := &memParties{at: []time.Time{old.Add(-time.Hour), old, now.Add(-time.Hour)}, parties: []bool{true, false, true}}
-	if _, err := PurgeLedgerParties(m, sup, s, now, now); codeOf(err) != syncproto.CodeConflict || !m.parties[0] {
+	if _, err := BlankLedgerParties(m, sup, s, now, now); codeOf(err) != syncproto.CodeConflict || !m.parties[0] {
 		t.Fatalf("a before younger than retention: %v", err)
 	}
-	n, err := PurgeLedgerParties(m, sup, s, old.Add(time.Minute), now)
+	n, err := BlankLedgerParties(m, sup, s, old.Add(time.Minute), now)
 	if err != nil || n != 1 || m.parties[0] || !m.parties[2] {
 		t.Fatalf("purged %d: %v %v", n, m.parties, err)
 	}
 	if len(m.events) != 1 || m.events[0].Action != ActionCODPurge || !strings.Contains(m.events[0].Detail, "from 1 rows") {
 		t.Fatalf("events %+v", m.events)
 	}
-	if n, err := PurgeLedgerParties(m, sup, s, old.Add(time.Minute), now); err != nil || n != 0 || len(m.events) != 1 {
+	if n, err := BlankLedgerParties(m, sup, s, old.Add(time.Minute), now); err != nil || n != 0 || len(m.events) != 1 {
 		t.Fatalf("nothing left to purge is no event: %d %v", n, err)
 	}
 	m.parties[0], m.fail = true, errBoom
-	if _, err := PurgeLedgerParties(m, sup, s, old.Add(time.Minute), now); !errors.Is(err, errBoom) {
+	if _, err := BlankLedgerParties(m, sup, s, old.Add(time.Minute), now); !errors.Is(err, errBoom) {
 		t.Fatalf("store failure: %v", err)
 	}
 	t.Run("each row passes the guard", func(t *testing.T) {
 		young := &memParties{at: []time.Time{old, now.Add(-time.Hour)}, parties: []bool{true, true}, loose: true}
-		if _, err := PurgeLedgerParties(young, sup, s, old.Add(time.Minute), now); codeOf(err) != syncproto.CodeConflict || len(young.events) != 0 {
+		if _, err := BlankLedgerParties(young, sup, s, old.Add(time.Minute), now); codeOf(err) != syncproto.CodeConflict || len(young.events) != 0 {
 			t.Fatalf("got %v", err)
 		}
 	})

@@ -26,7 +26,7 @@ func ledgerPurgeAllowed(s server.Settings, now, collectedAt time.Time) error {
 }
 
 // PurgeLedgerParties blanks the masked sender and recipient of ledger rows
-// collected before `before`, as server.PurgeLedgerParties decides; the
+// collected before `before`, as server.BlankLedgerParties decides; the
 // retention guard refuses a `before` younger than the retention period
 // before anything is queued.
 func (d *DB) PurgeLedgerParties(ctx context.Context, p server.Principal, before time.Time) (int, error) {
@@ -37,7 +37,7 @@ func (d *DB) PurgeLedgerParties(ctx context.Context, p server.Principal, before 
 	var n int
 	err := d.cm.write(func(tx *bbolt.Tx) error {
 		var err error
-		n, err = server.PurgeLedgerParties(ledgerParties{tx}, p, d.opts.Settings, before, now)
+		n, err = server.BlankLedgerParties(ledgerParties{tx}, p, d.opts.Settings, before, now)
 		return err
 	})
 	return n, err
