@@ -36,21 +36,13 @@ var callbackBuckets = [][]byte{
 	bucketPushTokens, bucketPushTokenDevices, bucketPushOutbox,
 }
 
-// taskChange is the data of a "callback_task" change: the protocol's task
-// view, plus removed_reason on the removal a courier gets when the task is
-// reassigned away from them.
-type taskChange struct {
-	syncproto.CallbackTask
-	RemovedReason string `json:"removed_reason,omitempty"`
-}
-
 // publishTask appends task s's view to a courier's feed in tx; t is its
 // stored record (the sealed contact and reason). A removal (removedReason
 // set: the courier no longer has the task) carries no reason: the courier
 // no longer needs it; otherwise the reason reaches the handheld masked.
 func (d *DB) publishTask(tx *bbolt.Tx, courierID string, s *server.CallbackState, t *taskRecord, removedReason string) error {
-	ch := taskChange{CallbackTask: syncproto.CallbackTask{TaskID: s.TaskID, Waybill: s.Waybill,
-		Status: s.Status, DueBy: s.DueBy, Contact: t.Contact.contact(), Version: s.Version}, RemovedReason: removedReason}
+	ch := syncproto.CallbackTask{TaskID: s.TaskID, Waybill: s.Waybill, Status: s.Status, DueBy: s.DueBy,
+		Contact: t.Contact.contact(), Version: s.Version, RemovedReason: removedReason}
 	if removedReason == "" {
 		ch.Reason = d.maskedText(t.ReasonSealed, t.Reason, t.Contact)
 	}
