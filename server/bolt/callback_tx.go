@@ -83,14 +83,7 @@ func (c *callbackTx) Task(id string) (*server.CallbackState, error) {
 }
 
 func (c *callbackTx) record(id string) (*taskRecord, error) {
-	if t, ok := c.recs[id]; ok {
-		return t, nil
-	}
-	t, err := getTask(c.tx, id)
-	if err == nil && t != nil {
-		c.recs[id] = t
-	}
-	return t, err
+	return cached(c.recs, id, func() (*taskRecord, error) { return getTask(c.tx, id) })
 }
 
 // InsertTask implements server.CallbackTx.

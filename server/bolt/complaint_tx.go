@@ -44,12 +44,18 @@ func (c *complaintTx) Complaint(id string) (*server.ComplaintState, error) {
 }
 
 func (c *complaintTx) record(id string) (*complaintRecord, error) {
-	if r, ok := c.recs[id]; ok {
+	return cached(c.recs, id, func() (*complaintRecord, error) { return getComplaint(c.tx, id) })
+}
+
+// cached returns recs[id], else what get reads (kept in recs when found):
+// the records a rule reads are the ones the store writes back.
+func cached[T any](recs map[string]*T, id string, get func() (*T, error)) (*T, error) {
+	if r, ok := recs[id]; ok {
 		return r, nil
 	}
-	r, err := getComplaint(c.tx, id)
+	r, err := get()
 	if err == nil && r != nil {
-		c.recs[id] = r
+		recs[id] = r
 	}
 	return r, err
 }
@@ -107,11 +113,8 @@ func (r *complaintRecord) setState(s *server.ComplaintState, note []byte) {
 // its index entries are replaced.
 func (c *complaintTx) UpdateComplaint(_, s *server.ComplaintState) error {
 	r, err := c.record(s.ComplaintID)
-	if err != nil {
-		return err
-	}
-	if r == nil {
-		return server.ErrNotFound
+	if err != nil || r == nil {
+		return orNotFound(err)
 	}
 	oldDue, oldRecv := complaintDueKey(r), complaintReceivedKey(r)
 	r.setState(s, c.note)
@@ -132,7 +135,7 @@ func (c *complaintTx) UpdateComplaint(_, s *server.ComplaintState) error {
 func (c *complaintTx) PublishComplaint(s *server.ComplaintState) error {
 	r, err := c.record(s.ComplaintID)
 	if err != nil || r == nil {
-		return err
+		return orNotFound(err)
 	}
 	d := c.d
 	ch := server.ComplaintChange{ComplaintID: r.Ref, Category: r.Complaint.Category, Description: d.maskedText(r.Text, r.Complaint.Description, r.Customer),
