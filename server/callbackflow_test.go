@@ -13,7 +13,7 @@ import (
 
 // memCallbacks is the callback workflow's transaction held in memory
 // (CallbackTx, CallbackOutcomeTx and RevealTx): the rules are tested
-// without any store. fail names a method that fails with errDisk.
+// without any store. fail names a method that fails with errRuleStore.
 type memCallbacks struct {
 	tasks      map[string]*CallbackState
 	complaints map[string]*ComplaintState
@@ -39,7 +39,7 @@ func newMemCallbacks() *memCallbacks {
 
 func (m *memCallbacks) err(method string) error {
 	if m.fail == method {
-		return errDisk
+		return errRuleStore
 	}
 	return nil
 }
@@ -167,7 +167,7 @@ func TestCreateCallbackRules(t *testing.T) {
 	}
 }
 
-func ver(n int64) *int64 { return &n }
+func cbVersion(n int64) *int64 { return &n }
 
 func TestUpdateCallbackRules(t *testing.T) {
 	tests := []struct {
@@ -181,19 +181,19 @@ func TestUpdateCallbackRules(t *testing.T) {
 		wakeUps   string
 		events    string
 	}{
-		{"cancel", TaskOpen, nil, PatchCancel, CallbackPatch{Version: ver(2), Status: TaskCancelled}, "",
+		{"cancel", TaskOpen, nil, PatchCancel, CallbackPatch{Version: cbVersion(2), Status: TaskCancelled}, "",
 			"[u7:cancelled:]", "[u7:cb-1]", `["callback.cancel "]`},
-		{"stale version", TaskOpen, nil, PatchCancel, CallbackPatch{Version: ver(1), Status: TaskCancelled}, syncproto.CodeConflict, "", "", ""},
-		{"cancel a done task", TaskDone, nil, PatchCancel, CallbackPatch{Version: ver(2), Status: TaskCancelled}, syncproto.CodeConflict, "", "", ""},
-		{"reassign", TaskOpen, nil, PatchReassign, CallbackPatch{Version: ver(2), CourierID: "u8"}, "",
+		{"stale version", TaskOpen, nil, PatchCancel, CallbackPatch{Version: cbVersion(1), Status: TaskCancelled}, syncproto.CodeConflict, "", "", ""},
+		{"cancel a done task", TaskDone, nil, PatchCancel, CallbackPatch{Version: cbVersion(2), Status: TaskCancelled}, syncproto.CodeConflict, "", "", ""},
+		{"reassign", TaskOpen, nil, PatchReassign, CallbackPatch{Version: cbVersion(2), CourierID: "u8"}, "",
 			"[u7:cancelled:reassigned u8:open:]", "[u7:cb-1 u8:cb-1]", `["callback.reassign from u7 to u8"]`},
-		{"reassign to the same courier", TaskOpen, nil, PatchReassign, CallbackPatch{Version: ver(2), CourierID: "u7"}, syncproto.CodeConflict, "", "", ""},
-		{"reassign to a dispatcher", TaskOpen, nil, PatchReassign, CallbackPatch{Version: ver(2), CourierID: "u2"}, syncproto.CodeUnprocessable, "", "", ""},
-		{"reassign a cancelled task", TaskCancelled, nil, PatchReassign, CallbackPatch{Version: ver(2), CourierID: "u8"}, syncproto.CodeConflict, "", "", ""},
-		{"review a closed task", TaskDone, []string{FlagUnknownWaybill, FlagReviewNeeded}, PatchReview, CallbackPatch{Version: ver(2), Reviewed: true}, "",
+		{"reassign to the same courier", TaskOpen, nil, PatchReassign, CallbackPatch{Version: cbVersion(2), CourierID: "u7"}, syncproto.CodeConflict, "", "", ""},
+		{"reassign to a dispatcher", TaskOpen, nil, PatchReassign, CallbackPatch{Version: cbVersion(2), CourierID: "u2"}, syncproto.CodeUnprocessable, "", "", ""},
+		{"reassign a cancelled task", TaskCancelled, nil, PatchReassign, CallbackPatch{Version: cbVersion(2), CourierID: "u8"}, syncproto.CodeConflict, "", "", ""},
+		{"review a closed task", TaskDone, []string{FlagUnknownWaybill, FlagReviewNeeded}, PatchReview, CallbackPatch{Version: cbVersion(2), Reviewed: true}, "",
 			"[u7:done:]", "[]", `["callback.review "]`},
-		{"review an unflagged task", TaskOpen, []string{FlagUnknownWaybill}, PatchReview, CallbackPatch{Version: ver(2), Reviewed: true}, syncproto.CodeConflict, "", "", ""},
-		{"unknown kind", TaskOpen, nil, "rename", CallbackPatch{Version: ver(2)}, syncproto.CodeInvalidRequest, "", "", ""},
+		{"review an unflagged task", TaskOpen, []string{FlagUnknownWaybill}, PatchReview, CallbackPatch{Version: cbVersion(2), Reviewed: true}, syncproto.CodeConflict, "", "", ""},
+		{"unknown kind", TaskOpen, nil, "rename", CallbackPatch{Version: cbVersion(2)}, syncproto.CodeInvalidRequest, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,14 +238,14 @@ func TestReassignedBackAndForthKeepsOnePreviousEntryEach(t *testing.T) {
 	m := newMemCallbacks()
 	m.tasks["cb-1"] = &CallbackState{TaskID: "cb-1", CourierID: "u7", Status: TaskOpen, Version: 1}
 	for i, to := range []string{"u8", "u7", "u8"} {
-		if _, err := UpdateCallback(m, cDisp, "cb-1", PatchReassign, &CallbackPatch{Version: ver(int64(i + 1)), CourierID: to}, cT0); err != nil {
+		if _, err := UpdateCallback(m, cDisp, "cb-1", PatchReassign, &CallbackPatch{Version: cbVersion(int64(i + 1)), CourierID: to}, cT0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := m.tasks["cb-1"]; !slices.Equal(got.PrevCouriers, []string{"u7", "u8"}) || got.CourierID != "u8" {
 		t.Fatalf("task %+v", got)
 	}
-	if _, err := UpdateCallback(m, cDisp, "cb-9", PatchCancel, &CallbackPatch{Version: ver(1)}, cT0); !errors.Is(err, ErrNotFound) {
+	if _, err := UpdateCallback(m, cDisp, "cb-9", PatchCancel, &CallbackPatch{Version: cbVersion(1)}, cT0); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown task: %v", err)
 	}
 }

@@ -217,7 +217,7 @@ func TestCallbackRulesPassStoreFailuresOn(t *testing.T) {
 		},
 		"reassign": func(m *memCallbacks) error {
 			seed(m)
-			_, err := UpdateCallback(m, cDisp, "cb-1", PatchReassign, &CallbackPatch{Version: ver(1), CourierID: "u8"}, cT0)
+			_, err := UpdateCallback(m, cDisp, "cb-1", PatchReassign, &CallbackPatch{Version: cbVersion(1), CourierID: "u8"}, cT0)
 			return err
 		},
 		"outcome": func(m *memCallbacks) error {
@@ -238,7 +238,7 @@ func TestCallbackRulesPassStoreFailuresOn(t *testing.T) {
 			m := newMemCallbacks()
 			m.fail = method
 			err := fn(m)
-			if err != nil && !errors.Is(err, errDisk) {
+			if err != nil && !errors.Is(err, errRuleStore) {
 				t.Fatalf("%s, %s failing: %v", name, method, err)
 			}
 			if err != nil {

@@ -12,12 +12,12 @@ import (
 	"github.com/courier-sync/courier-sync/syncproto"
 )
 
-// errDisk is the store failure the fakes inject.
-var errDisk = errors.New("disk failure")
+// errRuleStore is the store failure the fakes inject.
+var errRuleStore = errors.New("disk failure")
 
 // memComplaints is the complaint workflow's transaction held in memory:
 // the rules are tested without any store. fail names a method that
-// fails with errDisk.
+// fails with errRuleStore.
 type memComplaints struct {
 	complaints map[string]*ComplaintState
 	couriers   map[string]bool
@@ -34,7 +34,7 @@ func newMemComplaints() *memComplaints {
 
 func (m *memComplaints) err(method string) error {
 	if m.fail == method {
-		return errDisk
+		return errRuleStore
 	}
 	return nil
 }
@@ -277,7 +277,7 @@ func TestComplaintRulesPassStoreFailuresOn(t *testing.T) {
 			m := newMemComplaints()
 			m.fail = method
 			err := fn(m)
-			if err != nil && !errors.Is(err, errDisk) {
+			if err != nil && !errors.Is(err, errRuleStore) {
 				t.Fatalf("%s, %s failing: %v", name, method, err)
 			}
 			if err != nil {
@@ -292,7 +292,7 @@ func TestComplaintRulesPassStoreFailuresOn(t *testing.T) {
 	m := newMemComplaints()
 	m.complaints["cp-1"] = &ComplaintState{ComplaintID: "cp-1", CourierID: "u7", Status: ComplaintHandled}
 	audit := &failSecondAudit{memComplaints: m}
-	if _, err := TransitionComplaint(audit, cSup, "cp-1", &ComplaintTransition{To: ComplaintClosed, ExemptCourier: &yes}, cT0); !errors.Is(err, errDisk) {
+	if _, err := TransitionComplaint(audit, cSup, "cp-1", &ComplaintTransition{To: ComplaintClosed, ExemptCourier: &yes}, cT0); !errors.Is(err, errRuleStore) {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -303,7 +303,7 @@ type failSecondAudit struct{ *memComplaints }
 func (f *failSecondAudit) Audit(e AuditEvent) error {
 	f.events = append(f.events, e)
 	if len(f.events) == 2 {
-		return errDisk
+		return errRuleStore
 	}
 	return nil
 }
