@@ -5,56 +5,21 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
-	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 )
 
-// revealWindow is the window of the per-courier reveal limit.
-const revealWindow = time.Hour
-
-// RevealContact implements server.CallbackService. The checks, the rate
-// limit and the audit event share one write transaction, so a number is
-// never handed out without its audit entry on disk; the contact is opened
-// after the commit, outside the transaction.
+// RevealContact implements server.CallbackService. The rules
+// (server.DecideReveal), the rate limit and the audit event share one
+// write transaction, so a number is never handed out without its audit
+// entry on disk; the contact is opened after the commit, outside it.
 func (d *DB) RevealContact(ctx context.Context, p server.Principal, id string) (*server.RevealedContact, error) {
-	if !p.IsCourier() {
-		return nil, server.ErrForbidden
-	}
 	now := d.now()
-	limit := d.opts.Settings.RevealsPerHour
 	sealed, err := decide(d, func(tx *bbolt.Tx) (sealedParty, error) {
-		var none sealedParty
-		t, err := getTask(tx, id)
-		if err != nil {
-			return none, err
+		ct := d.callbackTx(tx)
+		if err := server.DecideReveal(ct, p, id, d.opts.Settings.RevealsPerHour, now); err != nil {
+			return sealedParty{}, err
 		}
-		switch {
-		case t == nil || t.CourierID != p.UserID:
-			return none, server.ErrNotFound
-		case t.Status != server.TaskOpen:
-			return none, server.Conflict("the task is closed; its contact is no longer available")
-		case t.Contact.Purged:
-			return none, server.ErrNotFound
-		}
-		reveals, err := tx.Bucket(bucketReveals).CreateBucketIfNotExists([]byte(p.UserID))
-		if err != nil {
-			return none, err
-		}
-		wait, err := revealWait(reveals, now, limit)
-		if err != nil {
-			return none, err
-		}
-		if wait > 0 {
-			return none, &server.RetryAfterError{Err: syncproto.Errorf(syncproto.CodeRateLimited, "too many number reveals; retry later"), After: wait}
-		}
-		seq, err := reveals.NextSequence()
-		if err == nil {
-			err = reveals.Put(timeKey(now, seq), []byte(id))
-		}
-		if err == nil {
-			err = appendEvent(tx, server.NewEvent(p, server.ActionContactReveal, id, now))
-		}
-		return t.Contact, err
+		return ct.recs[id].Contact, nil
 	})
 	if err != nil {
 		return nil, err
@@ -66,30 +31,36 @@ func (d *DB) RevealContact(ctx context.Context, p server.Principal, id string) (
 	return &server.RevealedContact{Phone: party.Phone, Name: party.Name, ExpiresAt: now.Add(d.opts.Settings.RevealTTL)}, nil
 }
 
-// revealWait drops a courier's reveals older than the window and returns
-// how long until another is allowed (0: now). limit ≤ 0 means no limit.
-func revealWait(b *bbolt.Bucket, now time.Time, limit int) (time.Duration, error) {
-	from := timeKey(now.Add(-revealWindow+time.Nanosecond), 0) // a reveal exactly one window old has left it
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil && string(k) < string(from); k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return 0, err
+// Reveals implements server.RevealTx.
+func (c *callbackTx) Reveals(courierID string, from time.Time, n int) ([]time.Time, error) {
+	b := c.tx.Bucket(bucketReveals).Bucket([]byte(courierID))
+	if b == nil {
+		return nil, nil
+	}
+	cur, fromKey := b.Cursor(), timeKey(from, 0)
+	for k, _ := cur.First(); k != nil && string(k) < string(fromKey); k, _ = cur.First() {
+		if err := cur.Delete(); err != nil {
+			return nil, err
 		}
 	}
-	if limit <= 0 {
-		return 0, nil
+	var out []time.Time
+	for k, _ := cur.First(); k != nil && len(out) < n; k, _ = cur.Next() {
+		out = append(out, time.Unix(0, int64(beUint(k[:8])^(1<<63))))
 	}
-	n := 0
-	for k, _ := c.First(); k != nil && n < limit; k, _ = c.Next() {
-		n++
-	}
-	if n < limit {
-		return 0, nil
-	}
-	// The oldest reveal in the window leaves it first; round up to whole
-	// seconds, as Retry-After says them.
-	k, _ := c.First()
-	oldest := time.Unix(0, int64(beUint(k[:8])^(1<<63)))
-	wait := oldest.Add(revealWindow).Sub(now)
-	return max(wait+time.Second-1, time.Second).Truncate(time.Second), nil
+	return out, nil
 }
+
+// AddReveal implements server.RevealTx.
+func (c *callbackTx) AddReveal(courierID, taskID string, at time.Time) error {
+	reveals, err := c.tx.Bucket(bucketReveals).CreateBucketIfNotExists([]byte(courierID))
+	if err != nil {
+		return err
+	}
+	seq, err := reveals.NextSequence()
+	if err != nil {
+		return err
+	}
+	return reveals.Put(timeKey(at, seq), []byte(taskID))
+}
+
+var _ server.RevealTx = (*callbackTx)(nil)

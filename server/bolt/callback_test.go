@@ -98,10 +98,7 @@ func (w *cbWorld) get(t *testing.T, id string) *server.CallbackTask {
 }
 
 // feedChange is a callback_task change as a device decodes it.
-type feedChange struct {
-	syncproto.CallbackTask
-	RemovedReason string `json:"removed_reason"`
-}
+type feedChange = syncproto.CallbackTask
 
 // taskFeed returns the callback_task changes of a courier's feed.
 func taskFeed(t *testing.T, db *bolt.DB, p server.Principal) []feedChange {

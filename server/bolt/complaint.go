@@ -33,19 +33,6 @@ type complaintRecord struct {
 	Version   int64                  `json:"version"`
 }
 
-// complaint records a complaint op: the courier who recorded it is the
-// courier concerned, the channel is "courier", and the deadline runs from
-// the payload's received_at (never later than the server received the op:
-// see judgeTimes).
-func (a *applier) complaint(po *pendingOp, p *syncproto.Complaint) (string, []string, *syncproto.Error, error) {
-	rec := &complaintRecord{recordMeta: a.meta(po, ""), Complaint: p, Customer: po.sealed[0], Text: po.text, Channel: server.ChannelCourier,
-		Received: po.received, CreatedBy: a.courier, CreatedAt: a.now}
-	if err := a.db.storeComplaint(a.tx, rec); err != nil {
-		return "", nil, nil, err
-	}
-	return rec.Ref, nil, nil, nil
-}
-
 // addStep appends a transition with its sealed note.
 func (r *complaintRecord) addStep(step server.ComplaintStep, note []byte) {
 	for len(r.StepNotes) < len(r.History) {

@@ -1,6 +1,7 @@
 package bolt_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -45,4 +46,41 @@ func TestASupervisorReopensAClosedComplaintKeepingItsHistoryAndDeadline(t *testi
 	if _, err := step(dsDispatcher, "verified", "checked again"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestComplaintStepNotesAreSealedAtRest: the rules carry a step's note in
+// the clear (server.ComplaintState), the store must not: a phone number in
+// a reopening note and in an exemption's note reaches neither the file
+// nor the audit event in the clear, while the reader still sees the note.
+func TestComplaintStepNotesAreSealedAtRest(t *testing.T) {
+	clock := newDSClock("2026-05-01T09:00:00+08:00")
+	db := openDB(t, bolt.Options{Clock: clock.Now})
+	c, err := db.CreateComplaint(bg, dsDispatcher, &server.NewComplaint{Category: "delay", Description: "late", Channel: "phone",
+		Customer: syncproto.Customer{Name: "Li Na", Phone: "13912345678"}, ReceivedAt: "2026-05-01T09:00:00+08:00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	steps := []server.ComplaintTransition{{To: "verified"}, {To: "handled"},
+		{To: "closed", Note: "exempt: customer 13700001111 refused delivery", ExemptCourier: &yes},
+		{To: "received", Note: "reopened, call 13700002222 back"}}
+	for _, s := range steps {
+		clock.Advance(time.Hour)
+		if _, err := db.TransitionComplaint(bg, dsSupervisor, c.ComplaintID, &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ft, err := db.ComplaintText(bg, dsSupervisor, c.ComplaintID)
+	if err != nil || len(ft.Notes) != 4 || ft.Notes[2].Note != steps[2].Note || ft.Notes[3].Note != steps[3].Note {
+		t.Fatalf("the reader sees %+v, %v", ft, err)
+	}
+	evs, err := db.ListEvents(bg, server.EventFilter{Action: server.ActionComplaintExempt, Limit: 10})
+	if err != nil || len(evs.Events) != 1 || strings.Contains(evs.Events[0].Detail, "13700001111") ||
+		!strings.HasPrefix(evs.Events[0].Detail, "courier  exempted: exempt: customer ") {
+		t.Fatalf("exemption events %+v, %v", evs, err)
+	}
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+	assertFileFree(t, db.Path(), "13700001111", "13700002222", "13912345678")
 }

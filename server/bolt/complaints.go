@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,22 +29,31 @@ var (
 // complaintBuckets are the buckets of the complaint workflow.
 var complaintBuckets = [][]byte{bucketComplaintDue, bucketComplaintReceived}
 
-// bucketComplaintLinks is where the callback work keeps the tasks made
-// from a complaint: <complaint id>/<task id> → "".
-var bucketComplaintLinks = []byte("complaint_callbacks")
-
-// Complaint statuses as they sort in index keys.
-var complaintStatusByte = map[string]byte{
-	server.ComplaintReceived: 1, server.ComplaintVerified: 2, server.ComplaintHandled: 3, server.ComplaintClosed: 4,
+// complaintStatusByte is a complaint status as it sorts in index keys: its
+// place in the workflow, from 1.
+func complaintStatusByte(status string) byte {
+	return byte(slices.Index(server.ComplaintStatuses, status) + 1)
 }
 
-var openComplaintStatuses = []byte{1, 2, 3}
+func complaintStatusBytes(statuses []string) []byte {
+	out := make([]byte, len(statuses))
+	for i, st := range statuses {
+		out[i] = complaintStatusByte(st)
+	}
+	return out
+}
 
-const complaintClosedByte byte = 4
+// openComplaintStatuses and complaintClosedByte are the index prefixes of
+// open and closed complaints.
+var (
+	openComplaintStatuses = complaintStatusBytes(slices.DeleteFunc(slices.Clone(server.ComplaintStatuses),
+		func(st string) bool { return !server.ComplaintOpen(st) }))
+	complaintClosedByte = complaintStatusByte(server.ComplaintClosed)
+)
 
 func complaintDueKey(r *complaintRecord) []byte {
 	k := make([]byte, 17)
-	k[0] = complaintStatusByte[r.Status]
+	k[0] = complaintStatusByte(r.Status)
 	copy(k[1:9], tkey(r.DueBy))
 	binary.BigEndian.PutUint64(k[9:], r.Seq)
 	return k
@@ -70,43 +80,6 @@ func complaintReceivedValue(r *complaintRecord) []byte {
 		v[0] = 1
 	}
 	return append(v, r.CourierID...)
-}
-
-// storeComplaint gives a new complaint its id and deadline, stores and
-// indexes it, and puts it in the concerned courier's feed.
-func (d *DB) storeComplaint(tx *bbolt.Tx, r *complaintRecord) error {
-	b := tx.Bucket(bucketComplaints)
-	ref, seq, err := nextRef(b, "cp")
-	if err != nil {
-		return err
-	}
-	r.Ref, r.Seq, r.Status, r.Version = ref, seq, server.ComplaintReceived, 1
-	r.DueBy = server.ComplaintDeadline(r.Received, d.opts.Settings)
-	if err := putJSON(b, u64(seq), r); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketComplaintDue).Put(complaintDueKey(r), complaintDueValue(r)); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketComplaintReceived).Put(complaintReceivedKey(r), complaintReceivedValue(r)); err != nil {
-		return err
-	}
-	if err := indexWaybill(tx, r.Complaint.Waybill, wbComplaint, u64(seq)); err != nil {
-		return err
-	}
-	return d.publishComplaint(tx, r)
-}
-
-// publishComplaint puts a complaint's current state in the concerned
-// courier's feed.
-func (d *DB) publishComplaint(tx *bbolt.Tx, r *complaintRecord) error {
-	if r.CourierID == "" {
-		return nil
-	}
-	ch := server.ComplaintChange{ComplaintID: r.Ref, Category: r.Complaint.Category, Description: d.maskedText(r.Text, r.Complaint.Description, r.Customer),
-		Status: r.Status, ReceivedAt: r.Received, AtRiskFrom: r.Received.Add(d.opts.Settings.ComplaintAtRisk), DueBy: r.DueBy,
-		Waybill: r.Complaint.Waybill, Customer: r.Customer.contact(), Exempted: r.Exempted, ClosedAt: r.ClosedAt, Version: r.Version}
-	return appendChange(tx, r.CourierID, server.ChangeComplaint, &ch)
 }
 
 // complaintSeq parses a complaint id "cp-N".
@@ -140,7 +113,7 @@ func (d *DB) complaintView(tx *bbolt.Tx, r *complaintRecord, now time.Time) serv
 		CourierID: r.CourierID, Waybill: r.Complaint.Waybill, Customer: r.Customer.contact(),
 		History: d.maskedHistory(r), Exempted: r.Exempted, ClosedAt: r.ClosedAt,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CallbackIDs: []string{}}
-	if links := tx.Bucket(bucketComplaintLinks); links != nil {
+	if links := tx.Bucket(bucketComplaintCallback); links != nil {
 		if b := links.Bucket([]byte(r.Ref)); b != nil {
 			b.ForEach(func(k, _ []byte) error {
 				v.CallbackIDs = append(v.CallbackIDs, string(k))
@@ -151,7 +124,9 @@ func (d *DB) complaintView(tx *bbolt.Tx, r *complaintRecord, now time.Time) serv
 	return v
 }
 
-// CreateComplaint implements server.ComplaintService.
+// CreateComplaint implements server.ComplaintService: the request is
+// checked and the customer and text sealed before the transaction; the
+// rules (server.CreateComplaint) decide inside it.
 func (d *DB) CreateComplaint(ctx context.Context, p server.Principal, req *server.NewComplaint) (*server.Complaint, error) {
 	now := d.now()
 	payload, received, err := req.Check(now, d.opts.SkewLimit)
@@ -169,38 +144,14 @@ func (d *DB) CreateComplaint(ctx context.Context, p server.Principal, req *serve
 	}
 	payload.Description = ""
 	return decide(d, func(tx *bbolt.Tx) (*server.Complaint, error) {
-		courier := req.CourierID
-		if courier != "" {
-			ok, err := courierAccount(tx, courier)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return nil, syncproto.Errorf(syncproto.CodeUnprocessable, "courier_id: not a courier's account")
-			}
-		} else if payload.Waybill != "" {
-			pk, err := pickupOf(tx, payload.Waybill)
-			if err != nil {
-				return nil, err
-			}
-			if pk != nil {
-				courier = pk.CourierID
-			}
-		}
-		rec := &complaintRecord{
-			recordMeta: recordMeta{CourierID: courier, DeviceID: p.DeviceID, RecordedAt: now, ReceivedAt: now},
-			Complaint:  payload, Customer: customer, Text: text, Channel: req.Channel, Received: received, CreatedBy: p.UserID, CreatedAt: now,
-		}
-		if err := d.storeComplaint(tx, rec); err != nil {
+		ct := d.complaintTx(tx)
+		ct.pending = &complaintRecord{recordMeta: recordMeta{DeviceID: p.DeviceID, RecordedAt: now, ReceivedAt: now},
+			Complaint: payload, Customer: customer, Text: text}
+		c, err := server.CreateComplaint(ct, p, req, received, d.opts.Settings, now)
+		if err != nil {
 			return nil, err
 		}
-		e := server.NewEvent(p, server.ActionComplaintCreate, rec.Ref, now)
-		e.Detail = "channel " + req.Channel
-		if err := appendEvent(tx, e); err != nil {
-			return nil, err
-		}
-		v := d.complaintView(tx, rec, now)
-		return &v, nil
+		return ct.view(c.ComplaintID, now), nil
 	})
 }
 
@@ -223,9 +174,10 @@ func (d *DB) Complaint(ctx context.Context, id string) (*server.Complaint, error
 	return out, err
 }
 
-// TransitionComplaint implements server.ComplaintService. The status check
-// runs in the single writer's transaction: of two dispatchers taking the
-// same step at once, one wins and the other gets conflict.
+// TransitionComplaint implements server.ComplaintService. The rules
+// (server.TransitionComplaint) run in the single writer's transaction: of
+// two dispatchers taking the same step at once, one wins and the other
+// gets conflict.
 func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id string, req *server.ComplaintTransition) (*server.Complaint, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
@@ -236,69 +188,13 @@ func (d *DB) TransitionComplaint(ctx context.Context, p server.Principal, id str
 		return nil, err
 	}
 	return decide(d, func(tx *bbolt.Tx) (*server.Complaint, error) {
-		r, err := getComplaint(tx, id)
+		ct := d.complaintTx(tx)
+		ct.note = note
+		c, err := server.TransitionComplaint(ct, p, id, req, now)
 		if err != nil {
 			return nil, err
 		}
-		if r == nil {
-			return nil, server.ErrNotFound
-		}
-		if err := server.CheckComplaintStep(p, r.Status, req.To, req.Note); err != nil {
-			return nil, err
-		}
-		oldDue, oldRecv := complaintDueKey(r), complaintReceivedKey(r)
-		step := server.ComplaintStep{To: req.To, By: p.UserID, At: now}
-		exemptChanged := req.ExemptCourier != nil && *req.ExemptCourier != r.Exempted
-		if exemptChanged {
-			step.ExemptCourier = req.ExemptCourier
-			r.Exempted = *req.ExemptCourier
-		}
-		r.Status = req.To
-		r.addStep(step, note)
-		r.Version++
-		switch req.To {
-		case server.ComplaintClosed:
-			r.ClosedAt = &now
-		case server.ComplaintReceived:
-			r.ClosedAt = nil // reopened: open again, due_by unchanged
-		}
-		if err := putJSON(tx.Bucket(bucketComplaints), u64(r.Seq), r); err != nil {
-			return nil, err
-		}
-		due := tx.Bucket(bucketComplaintDue)
-		if err := due.Delete(oldDue); err != nil {
-			return nil, err
-		}
-		if err := due.Put(complaintDueKey(r), complaintDueValue(r)); err != nil {
-			return nil, err
-		}
-		if err := tx.Bucket(bucketComplaintReceived).Put(oldRecv, complaintReceivedValue(r)); err != nil {
-			return nil, err
-		}
-		if err := d.publishComplaint(tx, r); err != nil {
-			return nil, err
-		}
-		e := server.NewEvent(p, server.ActionComplaintTransition, r.Ref, now)
-		e.Detail = "to " + req.To
-		if err := appendEvent(tx, e); err != nil {
-			return nil, err
-		}
-		if exemptChanged {
-			e := server.NewEvent(p, server.ActionComplaintExempt, r.Ref, now)
-			if r.Exempted {
-				e.Detail = "courier " + r.CourierID + " exempted"
-			} else {
-				e.Detail = "exemption of courier " + r.CourierID + " withdrawn"
-			}
-			if req.Note != "" {
-				e.Detail += ": " + d.maskedText(note, "", r.Customer)
-			}
-			if err := appendEvent(tx, e); err != nil {
-				return nil, err
-			}
-		}
-		v := d.complaintView(tx, r, now)
-		return &v, nil
+		return ct.view(c.ComplaintID, now), nil
 	})
 }
 
@@ -313,28 +209,9 @@ func (d *DB) ListComplaints(ctx context.Context, f server.ComplaintFilter) (*ser
 	if !ok {
 		return nil, server.Invalid("cursor: malformed")
 	}
-	statuses := []byte{1, 2, 3, 4}
-	if f.Overdue || f.AtRisk {
-		statuses = openComplaintStatuses
-	}
-	if f.Status != "" {
-		statuses = []byte{complaintStatusByte[f.Status]}
-	}
 	now := d.now()
-	s := d.opts.Settings
-	from, after := pos, pos != nil
-	var stop []byte // due_by at or past which the walk ends
-	switch {
-	case f.Overdue:
-		stop = tkey(now)
-	case f.AtRisk:
-		// at risk: received + AtRisk ≤ now < due_by, i.e. now < due_by ≤
-		// now + (Due − AtRisk).
-		stop = tkey(now.Add(s.ComplaintDue - s.ComplaintAtRisk).Add(time.Nanosecond))
-		if !after {
-			from, after = append(tkey(now), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), true
-		}
-	}
+	plan := f.Plan(now, d.opts.Settings)
+	from, after, stop, skip := complaintWalk(plan, pos)
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
@@ -342,11 +219,11 @@ func (d *DB) ListComplaints(ctx context.Context, f server.ComplaintFilter) (*ser
 	out := &server.ComplaintList{Complaints: []server.Complaint{}, Cursor: f.Cursor}
 	err := d.db.View(func(tx *bbolt.Tx) error {
 		scanned := 0
-		return mergeScan(tx.Bucket(bucketComplaintDue), statuses, from, after, func(k, v []byte) (bool, error) {
+		return mergeScan(tx.Bucket(bucketComplaintDue), complaintStatusBytes(plan.Statuses), from, after, func(k, v []byte) (bool, error) {
 			if stop != nil && string(k[1:9]) >= string(stop) {
 				return false, nil
 			}
-			if f.AtRisk && string(k[1:9]) <= string(tkey(now)) {
+			if skip != nil && string(k[1:9]) <= string(skip) {
 				return true, nil // from a cursor made before now
 			}
 			if len(out.Complaints) == limit || scanned == maxScan {
@@ -373,6 +250,24 @@ func (d *DB) ListComplaints(ctx context.Context, f server.ComplaintFilter) (*ser
 		return nil, err
 	}
 	return out, nil
+}
+
+// complaintWalk turns a plan into the deadline index's walk: where it
+// starts (from a cursor's position pos, else the window's start), the key
+// part at or past which it ends and the one at or before which it skips
+// (nil: none).
+func complaintWalk(plan server.ComplaintListPlan, pos []byte) (from []byte, after bool, stop, skip []byte) {
+	from, after = pos, pos != nil
+	if !plan.DueBefore.IsZero() {
+		stop = tkey(plan.DueBefore)
+	}
+	if !plan.DueAfter.IsZero() {
+		skip = tkey(plan.DueAfter)
+		if !after {
+			from, after = append(tkey(plan.DueAfter), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), true
+		}
+	}
+	return from, after, stop, skip
 }
 
 var _ server.ComplaintService = (*DB)(nil)

@@ -69,63 +69,12 @@ func putTask(tx *bbolt.Tx, t *taskRecord) error {
 	return putJSON(tx.Bucket(bucketTasks), []byte(t.TaskID), t)
 }
 
-// callbackOutcome applies a callback_outcome op. The assigned courier's
-// outcome on an open task is an attempt: resolved closes the task (done),
-// otherwise it stays open. An outcome from the assigned or a previous
-// courier for a task that was cancelled, closed or reassigned meanwhile
-// (the device was offline) is kept as an attempt flagged review_needed,
-// and the task is flagged too; the task's status never changes back.
+// callbackOutcome applies a callback_outcome op (rules:
+// server.RecordCallbackOutcome); the note was sealed before the
+// transaction.
 func (a *applier) callbackOutcome(po *pendingOp, p *syncproto.CallbackOutcome) (string, []string, *syncproto.Error, error) {
-	notAssigned := syncproto.Errorf(syncproto.CodeNotAssigned, "task does not exist or is not assigned to you")
-	t, err := getTask(a.tx, p.TaskID)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	if t == nil {
-		return "", nil, notAssigned, nil
-	}
-	var flags []string
-	switch {
-	case t.CourierID == a.courier && t.Status == server.TaskOpen:
-	case t.CourierID == a.courier || containsString(t.PrevCouriers, a.courier):
-		// Cancelled or reassigned while the device was offline: the call
-		// happened, so keep it and let a dispatcher review it.
-		flags = []string{server.FlagReviewNeeded}
-	default:
-		return "", nil, notAssigned, nil
-	}
-	b := a.tx.Bucket(bucketOutcomes)
-	ref, seq, err := nextRef(b, "co")
-	if err != nil {
-		return "", nil, nil, err
-	}
-	if err := putJSON(b, u64(seq), &outcomeRecord{recordMeta: a.meta(po, ref, flags...), Outcome: p, NoteSealed: po.text}); err != nil {
-		return "", nil, nil, err
-	}
-	t.Attempts = append(t.Attempts, attempt{OutcomeID: ref, CourierID: a.courier, Result: p.Result, Resolved: *p.Resolved,
-		Satisfaction: p.Satisfaction, NoteSealed: po.text, RecordedAt: po.recordedAt, ReceivedAt: a.now, Flags: flags})
-	if flags != nil {
-		if !containsString(t.Flags, server.FlagReviewNeeded) {
-			t.Flags = append(t.Flags, server.FlagReviewNeeded)
-		}
-	} else if *p.Resolved {
-		t.Status = server.TaskDone
-		now := a.now
-		t.ClosedAt = &now
-	}
-	t.Version++
-	t.UpdatedAt = a.now
-	if err := putTask(a.tx, t); err != nil {
-		return "", nil, nil, err
-	}
-	if err := a.db.publishTask(a.tx, t.CourierID, t, ""); err != nil {
-		return "", nil, nil, err
-	}
-	detail := "result " + p.Result
-	if flags != nil {
-		detail += "; review needed"
-	}
-	e := server.AuditEvent{Actor: a.courier, Role: syncproto.RoleCourier, Action: server.ActionCallbackOutcome,
-		Object: t.TaskID, At: a.now, DeviceID: a.device, Detail: detail}
-	return ref, flags, nil, appendEvent(a.tx, e)
+	ct := a.db.callbackTx(a.tx)
+	ct.note, ct.out = po.text, &outcomeOp{a: a, po: po, p: p}
+	return server.RecordCallbackOutcome(ct, server.OutcomeOp{CourierID: a.courier, DeviceID: a.device, Outcome: p,
+		RecordedAt: po.recordedAt}, a.now)
 }

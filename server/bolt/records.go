@@ -66,12 +66,3 @@ func putJSON(b *bbolt.Bucket, key []byte, v any) error {
 	}
 	return b.Put(key, buf)
 }
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
