@@ -32,6 +32,12 @@ type OutcomeOp struct {
 	RecordedAt time.Time
 }
 
+// MaxTaskAttempts bounds the call attempts one callback task keeps: a
+// task holds its attempts, so without a bound one courier could grow it
+// (and every rewrite of it) without end. Ten calls a day for a week is
+// far below it.
+const MaxTaskAttempts = 100
+
 // RecordCallbackOutcome decides a callback_outcome op received at now. The
 // assigned courier's outcome on an open task is an attempt: resolved closes
 // the task (done), otherwise it stays open. An outcome from the assigned
@@ -39,7 +45,8 @@ type OutcomeOp struct {
 // meanwhile (the device was offline) is kept as an attempt flagged
 // review_needed, and the task is flagged too; the task's status never
 // changes back. Anyone else, or an unknown task → not_assigned (the
-// refusal, third result). It returns the outcome's id and flags.
+// refusal, third result); so is an attempt past MaxTaskAttempts
+// (validation_failed). It returns the outcome's id and flags.
 func RecordCallbackOutcome(tx CallbackOutcomeTx, op OutcomeOp, now time.Time) (string, []string, *syncproto.Error, error) {
 	notAssigned := syncproto.Errorf(syncproto.CodeNotAssigned, "task does not exist or is not assigned to you")
 	p := op.Outcome
@@ -58,6 +65,10 @@ func RecordCallbackOutcome(tx CallbackOutcomeTx, op OutcomeOp, now time.Time) (s
 		flags = []string{FlagReviewNeeded}
 	default:
 		return "", nil, notAssigned, nil
+	}
+	if len(t.Attempts) >= MaxTaskAttempts {
+		return "", nil, syncproto.Errorf(syncproto.CodeValidationFailed,
+			"the task already has %d call attempts, the most it keeps; ask the dispatcher for a new task", MaxTaskAttempts), nil
 	}
 	ref, err := tx.InsertOutcome(flags)
 	if err != nil {

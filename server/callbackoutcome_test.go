@@ -250,3 +250,27 @@ func TestCallbackRulesPassStoreFailuresOn(t *testing.T) {
 		}
 	}
 }
+
+// A courier (or one the task was taken from, through review_needed) could
+// append outcomes to one task without end, each rewriting the growing
+// task: past MaxTaskAttempts the outcome is refused and nothing is written.
+func TestATaskKeepsABoundedNumberOfAttempts(t *testing.T) {
+	m := newMemCallbacks()
+	m.tasks["cb-1"] = &CallbackState{TaskID: "cb-1", CourierID: "u7", Status: TaskOpen, Version: 1}
+	resolved := false
+	op := OutcomeOp{CourierID: "u7", DeviceID: "d1", RecordedAt: cT0.Add(-time.Hour),
+		Outcome: &syncproto.CallbackOutcome{TaskID: "cb-1", Result: "no_answer", Resolved: &resolved}}
+	for i := 0; i < MaxTaskAttempts; i++ {
+		if _, _, refusal, err := RecordCallbackOutcome(m, op, cT0); err != nil || refusal != nil {
+			t.Fatalf("attempt %d: %v %v", i+1, refusal, err)
+		}
+	}
+	written := len(m.outcomes)
+	_, _, refusal, err := RecordCallbackOutcome(m, op, cT0)
+	if err != nil || refusal == nil || refusal.Code != syncproto.CodeValidationFailed {
+		t.Fatalf("attempt %d: refusal %v, err %v", MaxTaskAttempts+1, refusal, err)
+	}
+	if len(m.outcomes) != written || len(m.tasks["cb-1"].Attempts) != MaxTaskAttempts {
+		t.Fatalf("the refused attempt was written")
+	}
+}
