@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -64,14 +65,11 @@ func (c *Client) Purge(ctx context.Context, dryRun bool) (*syncproto.PurgeReport
 	return call[syncproto.PurgeReport](ctx, c, http.MethodPost, path, nil)
 }
 
-// Backup reads a consistent copy of the store (admin). The whole copy is
-// held in memory: bound it with WithMaxBody.
-func (c *Client) Backup(ctx context.Context) ([]byte, error) {
-	r, err := c.Send(ctx, http.MethodGet, "/v1/admin/backup", nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	return r.Body, r.Err(http.MethodGet, "/v1/admin/backup")
+// Backup streams a consistent copy of the store to w (admin) and returns
+// the bytes written. The copy is not held in memory, nor bounded by
+// WithMaxBody.
+func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	return c.stream(ctx, http.MethodGet, "/v1/admin/backup", w)
 }
 
 // AuditOps reads one page of the op audit trail (device_id, cursor,

@@ -248,6 +248,33 @@ func (c *Client) once(ctx context.Context, method, path, token string, header ht
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
+// stream makes a GET-like request with the session's token (no retries:
+// w may have been written to) and copies a 2xx body to w; other answers
+// are an *Error.
+func (c *Client) stream(ctx context.Context, method, path string, w io.Writer) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	if token := c.Token(); token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+		return 0, r.Err(method, path)
+	}
+	return io.Copy(w, resp.Body)
+}
+
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
