@@ -243,7 +243,7 @@ func (c *Client) once(ctx context.Context, method, path, token string, header ht
 		return nil, err
 	}
 	if int64(len(b)) > c.maxBody {
-		return nil, fmt.Errorf("%s %s: answer over %d bytes", method, path, c.maxBody)
+		return nil, fmt.Errorf("%s %s: %w (%d bytes)", method, path, ErrTooLarge, c.maxBody)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
@@ -297,5 +297,9 @@ func query(q url.Values) string {
 	}
 	return "?" + q.Encode()
 }
+
+// ErrTooLarge is an answer whose body is over the client's bound
+// (WithMaxBody): the request got no usable answer.
+var ErrTooLarge = errors.New("client: answer larger than the bound")
 
 var errNoSession = errors.New("client: no refresh token and no credentials to renew the session")
