@@ -291,3 +291,86 @@ func TestTheClientDrivesTheConsole(t *testing.T) {
 		t.Fatalf("logout: %v", err)
 	}
 }
+
+func TestTheClientReachesEveryConsoleNoun(t *testing.T) {
+	ts := startStack(t, stack.Config{})
+	ctx := t.Context()
+	root := rootClient(t, ts)
+	li := account(t, ts, root, "li.na", syncproto.RoleCourier, "pda-1")
+	disp := account(t, ts, root, "disp", syncproto.RoleDispatcher, "console-2")
+	sup := account(t, ts, root, "sup", syncproto.RoleSupervisor, "console-3")
+	if _, err := li.Push(ctx, &syncproto.PushRequest{DeviceID: "pda-1", Ops: []syncproto.Op{pickup(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := li.PutPushToken(ctx, "fcm-token-1"); err != nil {
+		t.Fatalf("push token: %v", err)
+	}
+	waybill := "SF9000000001"
+	if p, err := disp.Parcel(ctx, waybill); err != nil || p.Pickup == nil {
+		t.Fatalf("parcel: %v", err)
+	}
+
+	claimed := int64(3000)
+	c, err := disp.FileClaim(ctx, &syncproto.NewClaim{Waybill: waybill, Type: syncproto.CategoryLoss, ClaimedCents: &claimed,
+		FiledAt: time.Now().Format(time.RFC3339)})
+	if err != nil || c.Status != syncproto.ClaimFiled {
+		t.Fatalf("file a claim: %v", err)
+	}
+	if c, err = disp.AcknowledgeClaim(ctx, c.ClaimID); err != nil || c.Status != syncproto.ClaimAcknowledged {
+		t.Fatalf("acknowledge: %v", err)
+	}
+	if c, err = sup.DecideClaim(ctx, c.ClaimID, &syncproto.ClaimDecide{AcceptRecommendation: true}); err != nil || c.Status != syncproto.ClaimDecided {
+		t.Fatalf("decide: %v", err)
+	}
+	if cs, err := disp.AllClaims(ctx, nil); err != nil || len(cs) != 1 {
+		t.Fatalf("claims: %d %v", len(cs), err)
+	}
+
+	month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+	in, err := sup.OpenInspection(ctx, &syncproto.NewInspection{Month: month})
+	if client.StatusOf(err) == 422 {
+		t.Logf("no inspection this month: %v", err) // a sample needs records of the month
+	} else if err != nil {
+		t.Fatalf("open inspection: %v", err)
+	} else if got, err := sup.Inspection(ctx, in.InspectionID); err != nil || got.Month != in.Month {
+		t.Fatalf("read inspection: %v", err)
+	}
+	if _, err := sup.Inspections(ctx, nil); err != nil {
+		t.Fatalf("inspections: %v", err)
+	}
+	if _, err := sup.CorrectiveActions(ctx, url.Values{"status": {syncproto.ActionOpen}}); err != nil {
+		t.Fatalf("corrective actions: %v", err)
+	}
+
+	for name, call := range map[string]func() error{
+		"balances":      func() error { _, err := disp.CODBalances(ctx, nil); return err },
+		"discrepancies": func() error { _, err := disp.AllCODDiscrepancies(ctx, nil); return err },
+		"hand-overs":    func() error { _, err := disp.Handovers(ctx, nil); return err },
+		"damage":        func() error { _, err := disp.DamageReports(ctx, nil); return err },
+		"users":         func() error { _, err := root.Users(ctx, nil); return err },
+		"sessions":      func() error { _, err := root.UserSessions(ctx, li.UserID(), nil); return err },
+		"purge dry run": func() error { _, err := root.Purge(ctx, true); return err },
+		"feed":          func() error { _, err := li.Pull(ctx, "", 10); return err },
+	} {
+		if err := call(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var backup bytes.Buffer
+	if n, err := root.Backup(ctx, &backup); err != nil || n == 0 || int64(backup.Len()) != n {
+		t.Fatalf("backup: %d bytes, %v", n, err)
+	}
+	if _, err := disp.Backup(ctx, &backup); client.StatusOf(err) != 403 {
+		t.Fatalf("a dispatcher's backup: %v", err)
+	}
+	name := "Li Na"
+	if u, err := root.PatchUser(ctx, li.UserID(), &syncproto.UserPatch{DisplayName: &name}); err != nil || u.DisplayName != name {
+		t.Fatalf("patch user: %v", err)
+	}
+	if err := root.SetPassword(ctx, li.UserID(), &syncproto.PasswordRequest{Password: "another-password-1"}); err != nil {
+		t.Fatalf("set password: %v", err)
+	}
+	if _, err := li.Pull(ctx, "", 1); client.StatusOf(err) != 401 {
+		t.Fatalf("a session ended by a new password: %v", err)
+	}
+}
