@@ -196,7 +196,7 @@ func (c *Client) SendAs(ctx context.Context, token, method, path string, header 
 func (c *Client) sendRetrying(ctx context.Context, method, path, token string, header http.Header, body []byte) (*Response, error) {
 	for attempt := 1; ; attempt++ {
 		r, err := c.once(ctx, method, path, token, header, body)
-		if ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
 		retry := err != nil || r.Status == http.StatusTooManyRequests || r.Status >= 500
