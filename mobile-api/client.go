@@ -6,18 +6,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/courier-sync/courier-sync/syncproto"
+	apiclient "github.com/courier-sync/courier-sync/syncproto/client"
 )
 
-// client makes single HTTP round trips to the server. Retries, tokens and
-// the meaning of statuses live in retry.go and auth.go.
+// client makes single HTTP round trips to the server, through
+// syncproto/client (one attempt each, whatever the status). Retries,
+// tokens and the meaning of statuses live in retry.go and auth.go.
 type client struct {
-	baseURL string
-	http    *http.Client
+	api *apiclient.Client // nil without a server URL
+}
+
+// newClient returns a client of baseURL on transport.
+func newClient(baseURL string, transport http.RoundTripper) *client {
+	if baseURL == "" {
+		return &client{}
+	}
+	return &client{api: apiclient.New(baseURL, apiclient.WithHTTPClient(&http.Client{Transport: transport}),
+		apiclient.WithMaxBody(maxResponseBody), apiclient.WithHeader("Accept", "application/json"))}
 }
 
 // request is one API call, replayable as often as needed.
@@ -44,44 +53,27 @@ var errNoServerURL = errors.New("mobileapi: Options.ServerURL is empty")
 // do performs one round trip. A non-nil error means no usable answer came
 // back (network failure, timeout, truncated body).
 func (c *client) do(ctx context.Context, r request) (*response, error) {
-	if c.baseURL == "" {
+	if c.api == nil {
 		return nil, errNoServerURL
 	}
 	if r.bodyOf != nil {
 		r.body = r.bodyOf()
 	}
-	var body io.Reader
+	h := http.Header{}
 	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.baseURL+r.path, body)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set(syncproto.ProtocolHeader, strconv.Itoa(syncproto.ProtocolVersion))
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if r.token != "" {
-		req.Header.Set("Authorization", "Bearer "+r.token)
+		h.Set("Content-Type", "application/json")
 	}
 	for k, v := range r.header {
-		req.Header[k] = v
+		h[k] = v
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s %s answer: %w", r.method, routeOf(r.path), err)
-	}
-	if len(b) > maxResponseBody {
+	resp, err := c.api.SendAs(ctx, r.token, r.method, r.path, h, r.body)
+	switch {
+	case errors.Is(err, apiclient.ErrTooLarge):
 		return nil, fmt.Errorf("%w: answer larger than %d bytes", ErrProtocol, maxResponseBody)
+	case err != nil:
+		return nil, fmt.Errorf("%s %s: %w", r.method, routeOf(r.path), err)
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+	return &response{status: resp.Status, header: resp.Header, body: resp.Body}, nil
 }
 
 // apiError decodes the {"error":{code,message}} body, or makes one from the

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,7 +116,7 @@ func open(path string, opts *Options, lockWait time.Duration) (*Outbox, error) {
 		db:        db,
 		path:      path,
 		cfg:       cfg,
-		api:       &client{baseURL: cfg.serverURL, http: &http.Client{Transport: cfg.transport}},
+		api:       newClient(cfg.serverURL, cfg.transport),
 		photoDir:  path + ".photos",
 		photoSem:  make(chan struct{}, 1),
 		sleep:     sleepCtx,

@@ -53,14 +53,7 @@ const (
 )
 
 // NewCallback is the body of POST /v1/callbacks.
-type NewCallback struct {
-	CourierID   string             `json:"courier_id"`
-	Waybill     string             `json:"waybill"`
-	Reason      string             `json:"reason"`
-	Customer    syncproto.Customer `json:"customer"`
-	DueBy       string             `json:"due_by,omitempty"`
-	ComplaintID string             `json:"complaint_id,omitempty"`
-}
+type NewCallback syncproto.NewCallback
 
 // FromComplaint reports whether the task takes its contact from the
 // complaint it names: complaint_id given and no customer typed.
@@ -123,12 +116,7 @@ func ValidRecordID(s string) bool {
 // CallbackPatch is the body of PATCH /v1/callbacks/{task_id}: with the
 // version the caller last saw, exactly one of: status "cancelled" (cancel),
 // courier_id (reassign), or reviewed true (clear review_needed).
-type CallbackPatch struct {
-	Version   *int64 `json:"version"`
-	Status    string `json:"status,omitempty"`
-	CourierID string `json:"courier_id,omitempty"`
-	Reviewed  bool   `json:"reviewed,omitempty"`
-}
+type CallbackPatch syncproto.CallbackPatch
 
 // Patch kinds.
 const (
@@ -163,37 +151,11 @@ func (p *CallbackPatch) Kind() (string, error) {
 }
 
 // CallbackAttempt is one recorded call of a task.
-type CallbackAttempt struct {
-	OutcomeID    string    `json:"outcome_id"`
-	CourierID    string    `json:"courier_id"`
-	Result       string    `json:"result"`
-	Resolved     bool      `json:"resolved"`
-	Satisfaction *int      `json:"satisfaction,omitempty"`
-	Note         string    `json:"note,omitempty"`
-	RecordedAt   time.Time `json:"recorded_at"`
-	ReceivedAt   time.Time `json:"received_at"`
-	Flags        []string  `json:"flags,omitempty"`
-}
+type CallbackAttempt = syncproto.CallbackAttempt
 
 // CallbackTask is the dispatcher's view of a task: the protocol's task view
 // plus the attempts, due-time state and review flags. Contact is masked.
-type CallbackTask struct {
-	TaskID      string            `json:"task_id"`
-	CourierID   string            `json:"courier_id"`
-	Waybill     string            `json:"waybill"`
-	Reason      string            `json:"reason"`
-	Status      string            `json:"status"`
-	DueBy       time.Time         `json:"due_by"`
-	Overdue     bool              `json:"overdue"`
-	Contact     syncproto.Contact `json:"contact"`
-	Version     int64             `json:"version"`
-	Flags       []string          `json:"flags"`
-	Outcomes    []CallbackAttempt `json:"outcomes"`
-	ComplaintID string            `json:"complaint_id,omitempty"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
-	ClosedAt    *time.Time        `json:"closed_at,omitempty"`
-}
+type CallbackTask = syncproto.CallbackView
 
 // CallbackFilter selects tasks for GET /v1/callbacks.
 type CallbackFilter struct {
@@ -212,19 +174,11 @@ type CallbackFilter struct {
 }
 
 // CallbackList is a page of tasks.
-type CallbackList struct {
-	Callbacks []CallbackTask `json:"callbacks"`
-	Cursor    string         `json:"cursor"`
-	HasMore   bool           `json:"has_more"`
-}
+type CallbackList = syncproto.CallbackList
 
 // RevealedContact is the unmasked contact of a task, for its courier to
 // call. The device must forget it at ExpiresAt (and when the task closes).
-type RevealedContact struct {
-	Phone     string    `json:"phone"`
-	Name      string    `json:"name"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
+type RevealedContact = syncproto.RevealedContact
 
 // CallbackService is the dispatcher side of callback tasks and the
 // courier's number reveal. Every change publishes the task's view to the
@@ -254,17 +208,7 @@ type CallbackService interface {
 
 // PurgeReport counts what a personal-data purge erased (or, in a dry run,
 // would erase). It never carries the data itself.
-type PurgeReport struct {
-	DryRun bool `json:"dry_run"`
-	// Cutoff: records of parcels whose last event is before it are
-	// purged.
-	Cutoff time.Time `json:"cutoff"`
-	// Counts by kind: "pickups" (sender and recipient), "complaints"
-	// (customer), "callback_tasks" (contact), "callback_notes" (free-text
-	// notes of callback outcomes), "feed_entries" (masked contact in
-	// couriers' pull feeds).
-	Counts map[string]int `json:"counts"`
-}
+type PurgeReport = syncproto.PurgeReport
 
 // Purger erases customer personal data past Settings.PIIRetention after
 // the parcel's last event, keeping money and audit records.

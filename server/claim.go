@@ -31,62 +31,17 @@ const maxEvidence = 20
 // ClaimDecision is a claim's decision (and, without Overridden, By and At,
 // its recommendation): the amount, the rule and rule-set version that
 // gave it, every input it used and the evidence digests.
-type ClaimDecision struct {
-	Recommendation
-	RuleSetVersion string      `json:"rule_set_version"`
-	Inputs         ClaimInputs `json:"inputs"`
-	Evidence       []string    `json:"evidence"`
-	Overridden     bool        `json:"overridden"`
-	Reason         string      `json:"reason,omitempty"`
-	// RecommendedCents is what the rule said when a supervisor overrode it.
-	RecommendedCents *int64     `json:"recommended_cents,omitempty"`
-	By               string     `json:"by,omitempty"`
-	At               *time.Time `json:"at,omitempty"`
-}
+type ClaimDecision = syncproto.ClaimDecision
 
 // ClaimPayout is the payment of a decided claim.
-type ClaimPayout struct {
-	AmountCents int64     `json:"amount_cents"`
-	Reference   string    `json:"reference"`
-	By          string    `json:"by"`
-	At          time.Time `json:"at"`
-}
+type ClaimPayout = syncproto.ClaimPayout
 
 // ClaimStep is one transition in a claim's history.
-type ClaimStep struct {
-	To   string    `json:"to"`
-	By   string    `json:"by"`
-	At   time.Time `json:"at"`
-	Note string    `json:"note,omitempty"`
-}
+type ClaimStep = syncproto.ClaimStep
 
 // Claim is the claim view of PROTOCOL.md, also the stored record (AtRisk
 // and Breached are recomputed at every read by Clock).
-type Claim struct {
-	ClaimID        string         `json:"claim_id"`
-	Waybill        string         `json:"waybill"`
-	Type           string         `json:"type"`
-	ClaimedCents   int64          `json:"claimed_cents"`
-	FiledAt        time.Time      `json:"filed_at"`
-	Status         string         `json:"status"`
-	AckDueBy       time.Time      `json:"ack_due_by"`
-	DecideDueBy    time.Time      `json:"decide_due_by"`
-	AtRisk         bool           `json:"at_risk"`
-	Breached       bool           `json:"breached"`
-	Recommendation *ClaimDecision `json:"recommendation,omitempty"`
-	Decision       *ClaimDecision `json:"decision,omitempty"`
-	Payout         *ClaimPayout   `json:"payout,omitempty"`
-	ComplaintID    string         `json:"complaint_id,omitempty"`
-	Evidence       []string       `json:"evidence"`
-	TotalLoss      bool           `json:"total_loss"`
-	Exemption      string         `json:"exemption,omitempty"`
-	CourierID      string         `json:"courier_id,omitempty"`
-	AcknowledgedAt *time.Time     `json:"acknowledged_at,omitempty"`
-	DecidedAt      *time.Time     `json:"decided_at,omitempty"`
-	History        []ClaimStep    `json:"history"`
-	FiledBy        string         `json:"filed_by"`
-	CreatedAt      time.Time      `json:"created_at"`
-}
+type Claim syncproto.Claim
 
 // Clock sets AtRisk and Breached at now. The deadline pending is the
 // acknowledgement's while filed, the decision's while acknowledged, none
@@ -134,16 +89,7 @@ func (c *Claim) DecidedOnTime() bool {
 // NewClaim is the body of POST /v1/claims. Exemption (optional) is a
 // reason code of the rule set given when the claim is filed; TotalLoss
 // (optional) makes a damage or shortage claim a total loss.
-type NewClaim struct {
-	Waybill      string   `json:"waybill"`
-	Type         string   `json:"type"`
-	ClaimedCents *int64   `json:"claimed_cents"`
-	FiledAt      string   `json:"filed_at"`
-	ComplaintID  string   `json:"complaint_id,omitempty"`
-	Evidence     []string `json:"evidence,omitempty"`
-	Exemption    string   `json:"exemption,omitempty"`
-	TotalLoss    bool     `json:"total_loss,omitempty"`
-}
+type NewClaim syncproto.NewClaim
 
 // Check validates the request's shape and returns filed_at; filed_at more
 // than skew in the future is refused.
@@ -194,12 +140,7 @@ func checkExemption(rules ClaimRules, code string) error {
 // accept_recommendation, or amount_cents with a written reason (an
 // override). Exemption (optional) names the reason code the decision
 // applies, replacing the one given when the claim was filed.
-type ClaimDecide struct {
-	AcceptRecommendation bool   `json:"accept_recommendation"`
-	AmountCents          *int64 `json:"amount_cents,omitempty"`
-	Reason               string `json:"reason,omitempty"`
-	Exemption            string `json:"exemption,omitempty"`
-}
+type ClaimDecide syncproto.ClaimDecide
 
 // Check validates the request's shape.
 func (r *ClaimDecide) Check(rules ClaimRules) error {
@@ -221,10 +162,7 @@ func (r *ClaimDecide) Check(rules ClaimRules) error {
 }
 
 // ClaimPay is the body of POST /v1/claims/{id}/payout.
-type ClaimPay struct {
-	AmountCents *int64 `json:"amount_cents"`
-	Reference   string `json:"reference"`
-}
+type ClaimPay syncproto.ClaimPay
 
 // Check validates the request's shape.
 func (r *ClaimPay) Check() error {

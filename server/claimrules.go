@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // Claim types (PROTOCOL.md "Claims").
@@ -147,29 +149,10 @@ func (r *ClaimRules) Window() time.Duration { return time.Duration(r.WindowDays)
 // ClaimInputs are the facts a recommendation uses: the claim, and a
 // snapshot of the pickup taken when the claim was filed, so a later
 // correction of the pickup does not change the decision.
-type ClaimInputs struct {
-	Type               string    `json:"type"`
-	ClaimedCents       int64     `json:"claimed_cents"`
-	TotalLoss          bool      `json:"total_loss"`
-	Exemption          string    `json:"exemption,omitempty"`
-	Insured            bool      `json:"insured"`
-	InsuredValueCents  int64     `json:"insured_value_cents"`
-	DeclaredValueCents int64     `json:"declared_value_cents"`
-	FreightCents       *int64    `json:"freight_cents,omitempty"`
-	PickupRef          string    `json:"pickup_ref"`
-	PickupRecordedAt   time.Time `json:"pickup_recorded_at"`
-}
+type ClaimInputs = syncproto.ClaimInputs
 
 // Recommendation is what a rule says to pay.
-type Recommendation struct {
-	AmountCents int64  `json:"amount_cents"`
-	Rule        string `json:"rule"`
-	Exemption   string `json:"exemption,omitempty"`
-	// Capped is true when a cap or proportion paid less than claimed.
-	Capped bool `json:"capped"`
-	// Note explains an exemption that did not apply.
-	Note string `json:"note,omitempty"`
-}
+type Recommendation = syncproto.Recommendation
 
 // Recommend applies the rule set to a claim. Amounts are integer minor
 // units; a proportion is rounded down to the fen (never more than the

@@ -3,20 +3,13 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // AuditEvent is one entry of the audit trail: a state change, or a read of
 // unmasked personal data. It names records by id, never by their contents.
-type AuditEvent struct {
-	Actor    string    `json:"actor"`
-	Role     string    `json:"role"`
-	Action   string    `json:"action"`
-	Object   string    `json:"object"`
-	At       time.Time `json:"at"`
-	DeviceID string    `json:"device_id,omitempty"`
-	IP       string    `json:"ip,omitempty"`
-	Detail   string    `json:"detail,omitempty"`
-}
+type AuditEvent = syncproto.AuditEvent
 
 // NewEvent returns an event by p at now.
 func NewEvent(p Principal, action, object string, now time.Time) AuditEvent {
@@ -32,11 +25,7 @@ type EventFilter struct {
 }
 
 // EventList is a page of audit events.
-type EventList struct {
-	Events  []AuditEvent `json:"events"`
-	Cursor  string       `json:"cursor"`
-	HasMore bool         `json:"has_more"`
-}
+type EventList = syncproto.EventList
 
 // EventLog is the audit trail of state changes and personal-data reads.
 type EventLog interface {

@@ -2,7 +2,8 @@ package server
 
 import (
 	"context"
-	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // ActionTextReveal is the audit action of a read of free text in the clear.
@@ -14,19 +15,11 @@ const ActionTextReveal = "text.reveal"
 // TextReader, and every such read is an audit event.
 
 // FreeText is the full free text of one record.
-type FreeText struct {
-	Object string     `json:"object"`
-	Text   string     `json:"text"`
-	Notes  []TextNote `json:"notes"`
-}
+type FreeText = syncproto.FreeText
 
 // TextNote is one note of a record's history: a complaint's transition
 // note or a callback attempt's outcome note.
-type TextNote struct {
-	At   time.Time `json:"at"`
-	By   string    `json:"by"`
-	Note string    `json:"note"`
-}
+type TextNote = syncproto.TextNote
 
 // TextReader reveals the sealed free text of a record to a dispatcher,
 // writing an audit event in the same transaction. An unknown id →

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // HandoverFilter selects hand-overs for GET /v1/cod/handovers.
@@ -15,11 +17,7 @@ type HandoverFilter struct {
 }
 
 // HandoverList is the body of GET /v1/cod/handovers.
-type HandoverList struct {
-	Handovers []Handover `json:"handovers"`
-	Cursor    string     `json:"cursor"`
-	HasMore   bool       `json:"has_more"`
-}
+type HandoverList = syncproto.HandoverList
 
 // HandoverLog lists confirmed cash hand-overs.
 type HandoverLog interface {

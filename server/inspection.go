@@ -77,22 +77,7 @@ type Inspection struct {
 }
 
 // CorrectiveAction is what a failed item opens, followed until closed.
-type CorrectiveAction struct {
-	ActionID     string     `json:"action_id"`
-	InspectionID string     `json:"inspection_id"`
-	ItemID       string     `json:"item_id"`
-	CourierID    string     `json:"courier_id"`
-	Owner        string     `json:"owner"`
-	Finding      string     `json:"finding"`
-	DueBy        time.Time  `json:"due_by"`
-	Status       string     `json:"status"`
-	Overdue      bool       `json:"overdue"`
-	OpenedBy     string     `json:"opened_by"`
-	OpenedAt     time.Time  `json:"opened_at"`
-	ClosedBy     string     `json:"closed_by,omitempty"`
-	ClosedAt     *time.Time `json:"closed_at,omitempty"`
-	Note         string     `json:"note,omitempty"`
-}
+type CorrectiveAction syncproto.CorrectiveAction
 
 // OverdueAt reports whether the action was open past its due date at t.
 func (a *CorrectiveAction) OverdueAt(t time.Time) bool {
@@ -186,10 +171,7 @@ func itoa(n int) string {
 // NewInspection is the body of POST /v1/inspections. Seed (optional, 64
 // hex digits) redraws a sample an auditor wants to check; without it the
 // server makes a random one and stores it.
-type NewInspection struct {
-	Month string `json:"month"`
-	Seed  string `json:"seed,omitempty"`
-}
+type NewInspection syncproto.NewInspection
 
 // Check validates the request and returns the seed's bytes (nil: make one).
 func (r *NewInspection) Check(loc *time.Location, now time.Time) ([]byte, error) {
@@ -213,12 +195,7 @@ func (r *NewInspection) Check(loc *time.Location, now time.Time) ([]byte, error)
 // ItemMark is the body of POST /v1/inspections/{id}/items/{item_id}. A
 // fail needs a finding; its corrective action's owner (a user id) and
 // due_by default to the item's courier and a week from now.
-type ItemMark struct {
-	Result  string `json:"result"`
-	Finding string `json:"finding"`
-	Owner   string `json:"owner,omitempty"`
-	DueBy   string `json:"due_by,omitempty"`
-}
+type ItemMark syncproto.ItemMark
 
 // Check validates the mark and returns the due date (zero when none).
 func (r *ItemMark) Check(now time.Time) (time.Time, error) {
@@ -246,9 +223,7 @@ func (r *ItemMark) Check(now time.Time) (time.Time, error) {
 
 // ActionClose is the body of POST
 // /v1/inspections/corrective-actions/{action_id}/close.
-type ActionClose struct {
-	Note string `json:"note"`
-}
+type ActionClose = syncproto.ActionClose
 
 // ActionFilter selects corrective actions.
 type ActionFilter struct {

@@ -1,24 +1,14 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+)
 
 // SettingsView is the body of GET /v1/admin/settings: the business rules
 // in force, durations in whole hours (or minutes where they are short).
-type SettingsView struct {
-	TimeZone              string `json:"time_zone"`
-	ComplaintDueHours     int64  `json:"complaint_due_hours"`
-	ComplaintAtRiskHours  int64  `json:"complaint_at_risk_hours"`
-	CODDueMonths          int    `json:"cod_due_months"`
-	CODRetentionDays      int64  `json:"cod_retention_days"`
-	ServiceDueWithinDays  int64  `json:"service_due_within_days"`
-	ServiceDueWithinKM    int64  `json:"service_due_within_km"`
-	PIIRetentionDays      int64  `json:"pii_retention_days"`
-	RevealTTLMinutes      int64  `json:"reveal_ttl_minutes"`
-	RevealsPerHour        int    `json:"reveals_per_hour"`
-	CallbackDueHours      int64  `json:"callback_due_hours"`
-	AccessTokenTTLMinutes int64  `json:"access_token_ttl_minutes,omitempty"`
-	SessionTTLDays        int64  `json:"session_ttl_days,omitempty"`
-}
+type SettingsView = syncproto.SettingsView
 
 // View returns the settings as an admin reads them.
 func (s Settings) View() SettingsView {

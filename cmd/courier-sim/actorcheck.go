@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
 	"github.com/courier-sync/courier-sync/server/push/pushtest"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // wakeWait bounds the wait for the last wake-ups to reach the fake FCM.
@@ -55,7 +55,7 @@ type actorCheck struct {
 	// balances; the overall totals balance; the short hand-over listed;
 	// handheld balances right.
 	Receipts, ReceiptsOnce              int
-	Totals                              ledgerTotals
+	Totals                              syncproto.LedgerTotals
 	CouriersBalanced                    int
 	OverallBalanced, DiscrepancyListed  bool
 	DeviceBalances, DeviceBalancesRight int
@@ -83,18 +83,17 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 	ac.merge(&a.sup.faults)
 	tasks := a.b.order
 
-	views := map[string]*taskView{}
+	views := map[string]*syncproto.CallbackView{}
 	for _, st := range tasks {
-		var v taskView
-		err := ds.authed(ctx, http.MethodGet, "/v1/callbacks/"+url.PathEscape(st.ID), nil, &v)
+		v, err := ds.Callback(ctx, st.ID)
 		if err := ac.soft(err, "read task %s", st.ID); err != nil {
 			return nil, err
 		}
 		if err == nil {
-			views[st.ID] = &v
+			views[st.ID] = v
 		}
 	}
-	flagged, err := listAll[taskView](ctx, ds, "/v1/callbacks", url.Values{"review": {"true"}}, "callbacks")
+	flagged, err := ds.AllCallbacks(ctx, url.Values{"review": {"true"}})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +117,7 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 		ac.Reveals.add(c.reveals)
 	}
 	ac.checkInboxes(f.couriers, tasks, inboxes)
-	events, err := listAll[auditEvent](ctx, ss, "/v1/audit/events", url.Values{"action": {"contact.reveal"}}, "events")
+	events, err := ss.AllAuditEvents(ctx, url.Values{"action": {"contact.reveal"}})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +132,7 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 	var ls []courierLedger
 	for _, c := range f.couriers {
 		cc := courierComplaints{Courier: c}
-		if cc.Server, err = listAll[complaintView](ctx, ds, "/v1/complaints", url.Values{"courier_id": {c.userID}}, "complaints"); err != nil {
+		if cc.Server, err = ds.AllComplaints(ctx, url.Values{"courier_id": {c.userID}}); err != nil {
 			return nil, err
 		}
 		list, err := c.outbox.OpenComplaints()
@@ -146,7 +145,7 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 		cs = append(cs, cc)
 
 		l := courierLedger{Courier: c}
-		if l.Entries, l.Totals, err = readLedger(ctx, ds, url.Values{"courier_id": {c.userID}}); err != nil {
+		if l.Entries, l.Totals, err = ds.AllLedger(ctx, url.Values{"courier_id": {c.userID}}); err != nil {
 			return nil, err
 		}
 		if l.Device, err = c.outbox.CODBalance(); err != nil {
@@ -156,19 +155,19 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 	}
 	ac.checkComplaints(cs, a.disp.complaints, a.disp.userID)
 
-	var overall ledgerPage
-	if err := ds.authed(ctx, http.MethodGet, "/v1/cod/ledger?limit=1", nil, &overall); err != nil {
+	overall, err := ds.Ledger(ctx, url.Values{"limit": {"1"}})
+	if err != nil {
 		return nil, fmt.Errorf("read the COD ledger's totals: %w", err)
 	}
-	var listed []discrepancyView
+	var listed []syncproto.CODDiscrepancyRecord
 	if d := a.disp.stats.Discrepancy; d != nil {
-		if listed, err = listAll[discrepancyView](ctx, ds, "/v1/cod/discrepancies", url.Values{"courier_id": {d.Courier.userID}}, "discrepancies"); err != nil {
+		if listed, err = ds.AllCODDiscrepancies(ctx, url.Values{"courier_id": {d.Courier.userID}}); err != nil {
 			return nil, err
 		}
 	}
 	ac.checkLedger(ls, overall.Totals, a.b.custody, a.disp.stats.Discrepancy, listed)
 
-	all, err := listAll[vehicleView](ctx, ss, "/v1/vehicles", url.Values{}, "vehicles")
+	all, err := ss.AllVehicles(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +178,7 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 			continue
 		}
 		st := vehicleState{View: v}
-		if st.Defects, err = listAll[defectView](ctx, ss, "/v1/vehicles/"+url.PathEscape(v.VehicleID)+"/defects", nil, "defects"); err != nil {
+		if st.Defects, err = ss.AllVehicleDefects(ctx, v.VehicleID); err != nil {
 			return nil, err
 		}
 		vs[v.VehicleID] = st

@@ -91,16 +91,15 @@ type actors struct {
 // newActors creates the dispatcher's and supervisor's accounts and their
 // sessions (outside the flaky link: they sit at the station).
 func newActors(ctx context.Context, f *fleet, runID string, ad *admin, base http.RoundTripper) (*actors, error) {
-	cl := api{base: f.cfg.Server, http: &http.Client{Transport: base, Timeout: 2 * time.Minute}}
+	hc := &http.Client{Transport: base, Timeout: 2 * time.Minute}
 	staff := func(role string) (*admin, string, error) {
 		user, pass := fmt.Sprintf("sim-%s-%s", runID, role), rand.Text()
 		id, err := ad.createUser(ctx, user, pass, role, "Sim "+role)
 		if err != nil {
 			return nil, "", err
 		}
-		s := newStaff(cl, user, pass, role, fmt.Sprintf("courier-sim-%s-%s", runID, role))
-		_, err = s.ensureLogin(ctx)
-		return s, id, err
+		s := newStaff(f.cfg.Server, hc, user, pass, role, fmt.Sprintf("courier-sim-%s-%s", runID, role))
+		return s, id, s.ensureLogin(ctx)
 	}
 	ds, dID, err := staff(syncproto.RoleDispatcher)
 	if err != nil {

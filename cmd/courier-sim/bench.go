@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -18,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // Bench mode shape: pushes of benchBatchOps valid pickups; each level
@@ -30,14 +29,29 @@ const (
 	benchWorkers    = 8 // concurrent account creations and logins
 )
 
-// benchDevice is one handheld of a bench level, talking raw HTTP.
+// benchDevice is one handheld of a bench level, pushing batches encoded
+// before the clock starts.
 type benchDevice struct {
 	idx      int
 	username string
 	password string
 	deviceID string
-	token    string
+	c        *client.Client
 	seq      int64
+}
+
+// push sends one encoded batch once (no retries: the bench counts errors).
+func (d *benchDevice) push(ctx context.Context, body []byte) (*syncproto.PushResponse, error) {
+	const path = "/v1/sync/push"
+	r, err := d.c.Send(ctx, http.MethodPost, path, http.Header{"Content-Type": {"application/json"}}, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Err(http.MethodPost, path); err != nil {
+		return nil, err
+	}
+	var out syncproto.PushResponse
+	return &out, json.Unmarshal(r.Body, &out)
 }
 
 // benchLevel is the measurement of one device count.
@@ -57,7 +71,7 @@ type benchLevel struct {
 // cfg.Bench, with the flaky link off and op ids made as UUIDv7, then prints
 // a table. The accounts are created once and reused by every level, each
 // level logging in on fresh device ids.
-func runBench(ctx context.Context, cfg *config, runID string, ad *admin, stdout io.Writer) error {
+func runBench(ctx context.Context, cfg *config, runID string, ad *admin, hc *http.Client, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "courier-sim bench %s: device counts %v, batches of %d pickups, up to %d batches per device\n",
 		runID, cfg.Bench, benchBatchOps, cfg.BenchBatches)
 	users := make([]*benchDevice, maxLevel(cfg.Bench))
@@ -76,7 +90,7 @@ func runBench(ctx context.Context, cfg *config, runID string, ad *admin, stdout 
 
 	var levels []*benchLevel
 	for _, n := range cfg.Bench {
-		lv, err := benchOne(ctx, cfg, runID, ad.api, users[:n])
+		lv, err := benchOne(ctx, cfg, runID, ad.Base(), hc, users[:n])
 		if err != nil {
 			return err
 		}
@@ -97,7 +111,7 @@ func runBench(ctx context.Context, cfg *config, runID string, ad *admin, stdout 
 }
 
 // benchOne logs the devices in and lets them push concurrently.
-func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*benchDevice) (*benchLevel, error) {
+func benchOne(ctx context.Context, cfg *config, runID, base string, hc *http.Client, users []*benchDevice) (*benchLevel, error) {
 	n := len(users)
 	lv := &benchLevel{Devices: n, PerDevice: min(cfg.BenchBatches, max(benchMinBatches, (benchMaxBatches+n-1)/n))}
 	devs := make([]*benchDevice, n)
@@ -105,10 +119,8 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 		devs[i] = &benchDevice{idx: u.idx, username: u.username, password: u.password, deviceID: fmt.Sprintf("bench-%s-L%d-d%04d", runID, n, u.idx)}
 	}
 	err := forEach(ctx, devs, benchWorkers, func(ctx context.Context, d *benchDevice) error {
-		tok, err := a.login(ctx, d.username, d.password, d.deviceID)
-		if err == nil {
-			d.token = tok.AccessToken
-		}
+		d.c = client.New(base, client.WithHTTPClient(hc))
+		_, err := d.c.Login(ctx, d.username, d.password, d.deviceID)
 		return err
 	})
 	if err != nil {
@@ -128,9 +140,8 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 			lat := make([]time.Duration, 0, lv.PerDevice)
 			for b := 0; b < lv.PerDevice && ctx.Err() == nil; b++ {
 				req := d.batch(runID, n, b)
-				var resp syncproto.PushResponse
 				t0 := time.Now()
-				_, err := a.once(ctx, http.MethodPost, "/v1/sync/push", d.token, req, &resp)
+				resp, err := d.push(ctx, req)
 				lat = append(lat, time.Since(t0))
 				if err != nil {
 					errs.Add(1)
@@ -158,7 +169,7 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	lv.PullTime, lv.PullChanges, err = timePull(ctx, a, devs[0])
+	lv.PullTime, lv.PullChanges, err = timePull(ctx, devs[0])
 	return lv, err
 }
 
@@ -196,16 +207,12 @@ func (d *benchDevice) batch(runID string, level, b int) []byte {
 }
 
 // timePull reads the device's whole pull feed and times it.
-func timePull(ctx context.Context, a api, d *benchDevice) (time.Duration, int, error) {
+func timePull(ctx context.Context, d *benchDevice) (time.Duration, int, error) {
 	t0 := time.Now()
 	cursor, changes := "", 0
 	for {
-		q := url.Values{"limit": {strconv.Itoa(syncproto.MaxPullLimit)}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var page syncproto.PullResponse
-		if _, err := a.once(ctx, http.MethodGet, "/v1/sync/pull?"+q.Encode(), d.token, nil, &page); err != nil {
+		page, err := d.c.Pull(ctx, cursor, syncproto.MaxPullLimit)
+		if err != nil {
 			return 0, 0, fmt.Errorf("bench pull: %w", err)
 		}
 		changes += len(page.Changes)

@@ -85,7 +85,7 @@ type simTask struct {
 	Plan        taskPlan
 	Owner       *courier
 	customer    syncproto.Customer // plain: compared in memory, never printed
-	masked      contactView
+	masked      syncproto.Contact
 	acted       chan struct{} // closed when the dispatcher acted on an offline plan
 
 	// Guarded by board.mu.
@@ -123,14 +123,14 @@ func (t *simTask) answerer() *courier {
 // else open.
 func (t *simTask) wantStatus() string {
 	if t.cancelled {
-		return "cancelled"
+		return syncproto.TaskCancelled
 	}
 	for _, o := range t.outcomes {
 		if o.Resolved && !o.Flagged {
-			return "done"
+			return syncproto.TaskDone
 		}
 	}
-	return "open"
+	return syncproto.TaskOpen
 }
 
 // flagged reports whether an outcome of the task must be flagged.

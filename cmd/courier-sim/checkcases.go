@@ -11,7 +11,7 @@ import (
 // complaints after the run, and what its handheld shows.
 type courierComplaints struct {
 	Courier *courier
-	Server  []complaintView
+	Server  []syncproto.ComplaintView
 	Device  []*mobileapi.ComplaintCase
 }
 
@@ -23,7 +23,7 @@ type courierComplaints struct {
 func (ac *actorCheck) checkComplaints(cs []courierComplaints, plans map[string]*simComplaint, dispatcherID string) {
 	ac.ByTarget = map[string]int{}
 	for _, sc := range plans {
-		if sc.Target != "received" {
+		if sc.Target != syncproto.ComplaintReceived {
 			ac.Walked++
 			ac.ByTarget[sc.status()]++
 			if sc.Exempt {
@@ -53,7 +53,7 @@ func (ac *actorCheck) checkComplaints(cs []courierComplaints, plans map[string]*
 				continue
 			}
 			seen[v.ComplaintID] = true
-			if v.Status != "closed" {
+			if v.Status != syncproto.ComplaintClosed {
 				open[v.ComplaintID] = v.Status
 			}
 			if ac.complaintRight(v, plans[v.ComplaintID], dispatcherID) {
@@ -77,8 +77,8 @@ func (ac *actorCheck) checkComplaints(cs []courierComplaints, plans map[string]*
 }
 
 // complaintRight compares one complaint with the dispatcher's walk.
-func (ac *actorCheck) complaintRight(v complaintView, sc *simComplaint, dispatcherID string) bool {
-	var steps []transition
+func (ac *actorCheck) complaintRight(v syncproto.ComplaintView, sc *simComplaint, dispatcherID string) bool {
+	var steps []syncproto.ComplaintTransition
 	exempt := false
 	if sc != nil {
 		steps, exempt = sc.Steps, sc.Exempt && len(sc.Steps) > 0
@@ -117,8 +117,8 @@ func sameMap(a, b map[string]string) bool {
 
 // vehicleState is a vehicle as the server shows it after the run.
 type vehicleState struct {
-	View    *vehicleView
-	Defects []defectView
+	View    *syncproto.Vehicle
+	Defects []syncproto.Defect
 }
 
 // checkVehicles: every courier vehicle with logs has one defect per failed
@@ -126,7 +126,7 @@ type vehicleState struct {
 // (the ones the supervisor certified with its resolution), so every one of
 // them is fit; the vehicles the supervisor registered carry its kind and
 // intervals.
-func (ac *actorCheck) checkVehicles(couriers []*courier, registered []newVehicle, vs map[string]vehicleState, certified map[string]map[string]string) {
+func (ac *actorCheck) checkVehicles(couriers []*courier, registered []syncproto.NewVehicle, vs map[string]vehicleState, certified map[string]map[string]string) {
 	want := map[string]int{}
 	for _, c := range couriers {
 		if c.gen.odometer > 0 { // at least one log applied
@@ -164,7 +164,7 @@ func (ac *actorCheck) checkVehicles(couriers []*courier, registered []newVehicle
 		for _, d := range st.Defects {
 			res, mine := certified[id][d.DefectID]
 			switch {
-			case d.Status != "certified":
+			case d.Status != syncproto.DefectCertified:
 				open++
 				ac.add("vehicle %s: defect %s (%s) is %q after the supervisor's last round", id, d.DefectID, d.Item, d.Status)
 			case !mine:

@@ -16,7 +16,7 @@ type casesFixture struct {
 	c          *courier
 	complaints []courierComplaints
 	plans      map[string]*simComplaint
-	registered []newVehicle
+	registered []syncproto.NewVehicle
 	vehicles   map[string]vehicleState
 	certified  map[string]map[string]string
 }
@@ -27,31 +27,33 @@ func goodCases() *casesFixture {
 		{Kind: syncproto.KindComplaint, Want: syncproto.CodeValidationFailed}, {Kind: syncproto.KindPickup},
 	}}
 	yes := true
-	steps := []transition{{To: "verified", Note: "v", ExemptCourier: &yes}, {To: "handled", Note: "h"}, {To: "closed", Note: "c"}}
+	steps := []syncproto.ComplaintTransition{{To: "verified", Note: "v", ExemptCourier: &yes}, {To: "handled", Note: "h"}, {To: "closed", Note: "c"}}
 	plans := map[string]*simComplaint{
 		"cp-1": {ID: "cp-1", Courier: c, Target: "closed", Exempt: true, Steps: steps},
-		"cp-2": {ID: "cp-2", Courier: c, Target: "verified", Steps: []transition{{To: "verified", Note: "v2"}}},
+		"cp-2": {ID: "cp-2", Courier: c, Target: "verified", Steps: []syncproto.ComplaintTransition{{To: "verified", Note: "v2"}}},
 		"cp-3": {ID: "cp-3", Courier: c, Target: "received"},
 	}
-	by := func(to, note string) stepView { return stepView{To: to, By: "disp", Note: note} }
-	masked := contactView{NameMasked: "张*", PhoneMasked: "138****5678"}
+	by := func(to, note string) syncproto.ComplaintStep {
+		return syncproto.ComplaintStep{To: to, By: "disp", Note: note}
+	}
+	masked := syncproto.Contact{NameMasked: "张*", PhoneMasked: "138****5678"}
 	return &casesFixture{
 		c: c,
 		complaints: []courierComplaints{{Courier: c,
-			Server: []complaintView{
-				{ComplaintID: "cp-1", Status: "closed", Exempted: true, Customer: masked, History: []stepView{by("verified", "v"), by("handled", "h"), by("closed", "c")}},
-				{ComplaintID: "cp-2", Status: "verified", Customer: masked, History: []stepView{by("verified", "v2")}},
+			Server: []syncproto.ComplaintView{
+				{ComplaintID: "cp-1", Status: "closed", Exempted: true, Customer: masked, History: []syncproto.ComplaintStep{by("verified", "v"), by("handled", "h"), by("closed", "c")}},
+				{ComplaintID: "cp-2", Status: "verified", Customer: masked, History: []syncproto.ComplaintStep{by("verified", "v2")}},
 				{ComplaintID: "cp-3", Status: "received", Customer: masked},
 			},
 			Device: []*mobileapi.ComplaintCase{{ComplaintID: "cp-2", Status: "verified"}, {ComplaintID: "cp-3", Status: "received"}},
 		}},
 		plans:      plans,
-		registered: []newVehicle{{VehicleID: "沪A-S1", Kind: "van", ServiceIntervalKM: 10000, ServiceIntervalDays: 180}},
+		registered: []syncproto.NewVehicle{{VehicleID: "沪A-S1", Kind: "van", ServiceIntervalKM: 10000, ServiceIntervalDays: 180}},
 		vehicles: map[string]vehicleState{
-			"粤B-1": {View: &vehicleView{VehicleID: "粤B-1", Fit: true}, Defects: []defectView{
+			"粤B-1": {View: &syncproto.Vehicle{VehicleID: "粤B-1", Fit: true}, Defects: []syncproto.Defect{
 				{DefectID: "df-1", Item: "brakes", Status: "certified", Resolution: "repaired"},
 				{DefectID: "df-2", Item: "horn", Status: "certified", Resolution: "not_needed"}}},
-			"沪A-S1": {View: &vehicleView{VehicleID: "沪A-S1", Kind: "van", ServiceIntervalKM: 10000, ServiceIntervalDays: 180, Fit: true}},
+			"沪A-S1": {View: &syncproto.Vehicle{VehicleID: "沪A-S1", Kind: "van", ServiceIntervalKM: 10000, ServiceIntervalDays: 180, Fit: true}},
 		},
 		certified: map[string]map[string]string{"粤B-1": {"df-1": "repaired", "df-2": "not_needed"}},
 	}

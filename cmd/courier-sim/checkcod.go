@@ -4,14 +4,15 @@ import (
 	"fmt"
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // courierLedger is what the server and the handheld say about one
 // courier's COD after the run.
 type courierLedger struct {
 	Courier *courier
-	Entries []ledgerEntry
-	Totals  ledgerTotals
+	Entries []syncproto.LedgerEntry
+	Totals  syncproto.LedgerTotals
 	// Device is the handheld's balance from its last pull.
 	Device *mobileapi.CODBalance
 }
@@ -19,7 +20,7 @@ type courierLedger struct {
 // balanceFault says how totals break the ledger's identities (collected =
 // in hand + handed over; handed over = settled + awaiting settlement;
 // outstanding = collected − settled), or "".
-func balanceFault(t ledgerTotals) string {
+func balanceFault(t syncproto.LedgerTotals) string {
 	switch {
 	case t.CollectedCents != t.InHandCents+t.HandedOverCents:
 		return "collected ≠ in hand + handed over"
@@ -41,7 +42,7 @@ func balanceFault(t ledgerTotals) string {
 //   - each courier's totals equal the sums of its receipts by custody, and
 //     its handheld shows the same balance;
 //   - the hand-over counted short is listed as a discrepancy.
-func (ac *actorCheck) checkLedger(ledgers []courierLedger, overall ledgerTotals, custody map[string]string, disc *handoverDiscrepancy, listed []discrepancyView) {
+func (ac *actorCheck) checkLedger(ledgers []courierLedger, overall syncproto.LedgerTotals, custody map[string]string, disc *handoverDiscrepancy, listed []syncproto.CODDiscrepancyRecord) {
 	if why := balanceFault(overall); why != "" {
 		ac.add("COD ledger overall totals do not balance: %s (%+v)", why, overall)
 	} else {
@@ -58,7 +59,7 @@ func (ac *actorCheck) checkLedger(ledgers []courierLedger, overall ledgerTotals,
 			bad("totals do not balance: %s", why)
 		}
 		count := map[string]int{}
-		got := map[string]ledgerEntry{}
+		got := map[string]syncproto.LedgerEntry{}
 		for _, e := range l.Entries {
 			count[e.ReceiptNo]++
 			got[e.ReceiptNo] = e
@@ -69,7 +70,7 @@ func (ac *actorCheck) checkLedger(ledgers []courierLedger, overall ledgerTotals,
 				bad("receipt %s shows its sender or recipient unmasked", e.ReceiptNo)
 			}
 		}
-		var want ledgerTotals
+		var want syncproto.LedgerTotals
 		known := map[string]bool{}
 		for _, r := range c.gen.receipts {
 			ac.Receipts++
@@ -158,6 +159,6 @@ func piiSet(c *courier) map[string]bool {
 
 // unmasked reports whether a view's masked contact holds a plain name or
 // phone of the run.
-func unmasked(pii map[string]bool, v *contactView) bool {
+func unmasked(pii map[string]bool, v *syncproto.Contact) bool {
 	return v != nil && (pii[v.NameMasked] || pii[v.PhoneMasked])
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // codFixture is one courier's COD after a run that kept every promise: R1
@@ -12,10 +13,10 @@ import (
 // than its pickup's; a hand-over counted ¥10 short, listed.
 type codFixture struct {
 	ledgers []courierLedger
-	overall ledgerTotals
+	overall syncproto.LedgerTotals
 	custody map[string]string
 	disc    *handoverDiscrepancy
-	listed  []discrepancyView
+	listed  []syncproto.CODDiscrepancyRecord
 }
 
 func goodCOD() *codFixture {
@@ -26,24 +27,22 @@ func goodCOD() *codFixture {
 		mismatched: map[string]bool{"R3": true},
 		pii:        []string{"王芳", "13912345678"},
 	}}
-	masked := &contactView{NameMasked: "王*", PhoneMasked: "139****5678"}
-	totals := ledgerTotals{CollectedCents: 600, HandedOverCents: 300, InHandCents: 300, SettledCents: 100, OutstandingCents: 500, AwaitingSettlementCents: 200}
-	mismatch := &struct {
-		Code string `json:"code"`
-	}{Code: "amount_mismatch"}
+	masked := &syncproto.Contact{NameMasked: "王*", PhoneMasked: "139****5678"}
+	totals := syncproto.LedgerTotals{CollectedCents: 600, HandedOverCents: 300, InHandCents: 300, SettledCents: 100, OutstandingCents: 500, AwaitingSettlementCents: 200}
+	mismatch := &syncproto.CODDiscrepancy{Code: "amount_mismatch"}
 	return &codFixture{
 		ledgers: []courierLedger{{Courier: c, Totals: totals,
-			Entries: []ledgerEntry{
+			Entries: []syncproto.LedgerEntry{
 				{Kind: "receipt", ReceiptNo: "R1", AmountCents: 100, Status: "settled", Sender: masked, Recipient: masked},
 				{Kind: "receipt", ReceiptNo: "R2", AmountCents: 200, Status: "handed_over"},
 				{Kind: "receipt", ReceiptNo: "R3", AmountCents: 300, Status: "collected", Discrepancy: mismatch},
 			},
 			Device: &mobileapi.CODBalance{CollectedCents: 600, HandedOverCents: 300, InHandCents: 300, SettledCents: 100, OutstandingCents: 500, AsOf: "2026-11-27T09:00:00+08:00"},
 		}},
-		overall: ledgerTotals{CollectedCents: 1600, HandedOverCents: 300, InHandCents: 1300, SettledCents: 100, OutstandingCents: 1500, AwaitingSettlementCents: 200},
+		overall: syncproto.LedgerTotals{CollectedCents: 1600, HandedOverCents: 300, InHandCents: 1300, SettledCents: 100, OutstandingCents: 1500, AwaitingSettlementCents: 200},
 		custody: map[string]string{"R1": "settled", "R2": "handed_over"},
 		disc:    &handoverDiscrepancy{Courier: c, HandoverID: "ho-2", Cents: -1000},
-		listed:  []discrepancyView{{Code: "amount_mismatch"}, {Code: "handover_count", HandoverID: "ho-2", DiscrepancyCents: -1000}},
+		listed:  []syncproto.CODDiscrepancyRecord{{Code: "amount_mismatch"}, {Code: "handover_count", HandoverID: "ho-2", DiscrepancyCents: -1000}},
 	}
 }
 
@@ -65,7 +64,7 @@ func TestActorCheckOfTheCODLedger(t *testing.T) {
 			"outstanding ≠ collected − settled"},
 		{"a ledger entry showing a recipient's name in plain is found",
 			func(f *codFixture) {
-				f.ledgers[0].Entries[0].Recipient = &contactView{NameMasked: "王芳", PhoneMasked: "139****5678"}
+				f.ledgers[0].Entries[0].Recipient = &syncproto.Contact{NameMasked: "王芳", PhoneMasked: "139****5678"}
 			},
 			"receipt R1 shows its sender or recipient unmasked"},
 		{"a receipt counted twice is found",
@@ -82,7 +81,7 @@ func TestActorCheckOfTheCODLedger(t *testing.T) {
 			"receipt R3: amount_mismatch flagged false, want true"},
 		{"a receipt no op recorded is found",
 			func(f *codFixture) {
-				f.ledgers[0].Entries = append(f.ledgers[0].Entries, ledgerEntry{Kind: "receipt", ReceiptNo: "R9", AmountCents: 5, Status: "collected"})
+				f.ledgers[0].Entries = append(f.ledgers[0].Entries, syncproto.LedgerEntry{Kind: "receipt", ReceiptNo: "R9", AmountCents: 5, Status: "collected"})
 			},
 			"the ledger holds receipt R9"},
 		{"totals that differ from the receipts are found",

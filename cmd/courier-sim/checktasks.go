@@ -7,11 +7,12 @@ import (
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
 	"github.com/courier-sync/courier-sync/server/push/pushtest"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // flagReview is the flag of an outcome (and its task) that arrived for a
 // task cancelled or taken away meanwhile.
-const flagReview = "review_needed"
+const flagReview = syncproto.FlagReviewNeeded
 
 // checkTasks compares every task the dispatcher created with the server's
 // view of it: assigned to the right courier, in the state its history
@@ -19,7 +20,7 @@ const flagReview = "review_needed"
 // it once with its result, flagged review_needed exactly when it arrived
 // after the task was cancelled or reassigned, and listed by ?review=true
 // exactly when it has such an outcome.
-func (ac *actorCheck) checkTasks(tasks []*simTask, views map[string]*taskView, review map[string]bool) {
+func (ac *actorCheck) checkTasks(tasks []*simTask, views map[string]*syncproto.CallbackView, review map[string]bool) {
 	ac.ByStatus = map[string]int{}
 	for _, st := range tasks {
 		ac.Tasks++
@@ -62,12 +63,12 @@ func (ac *actorCheck) checkTasks(tasks []*simTask, views map[string]*taskView, r
 
 // matchOutcomes pairs the task's outcomes, by courier and recorded_at, with
 // the server's attempts and compares them.
-func (ac *actorCheck) matchOutcomes(st *simTask, v *taskView) bool {
+func (ac *actorCheck) matchOutcomes(st *simTask, v *syncproto.CallbackView) bool {
 	type key struct {
 		courier string
 		at      int64
 	}
-	got := map[key]*attemptView{}
+	got := map[key]*syncproto.CallbackAttempt{}
 	for i := range v.Outcomes {
 		a := &v.Outcomes[i]
 		got[key{a.CourierID, a.RecordedAt.UnixMilli()}] = a
@@ -141,7 +142,7 @@ func (ac *actorCheck) checkInboxes(couriers []*courier, tasks []*simTask, inboxe
 			if mine[c][t.TaskID] == nil {
 				bad("holds task %s, which was never its", t.TaskID)
 			}
-			if t.Status != mobileapi.TaskOpen && (t.NameMasked != "" || t.PhoneMasked != "" || t.Reason != "") {
+			if t.Status != syncproto.TaskOpen && (t.NameMasked != "" || t.PhoneMasked != "" || t.Reason != "") {
 				bad("task %s is %s but its contact or reason is still on the device", t.TaskID, t.Status)
 			}
 		}
@@ -149,7 +150,7 @@ func (ac *actorCheck) checkInboxes(couriers []*courier, tasks []*simTask, inboxe
 			t := held[id]
 			wantStatus, wantReason := st.wantStatus(), ""
 			if st.reassigned && st.Owner == c {
-				wantStatus, wantReason = mobileapi.TaskCancelled, mobileapi.RemovedReassigned
+				wantStatus, wantReason = syncproto.TaskCancelled, syncproto.RemovedReassigned
 			}
 			switch {
 			case t == nil:
@@ -167,7 +168,7 @@ func (ac *actorCheck) checkInboxes(couriers []*courier, tasks []*simTask, inboxe
 // checkReveals: every reveal answered must have given the task's own name
 // and number, and the audit log must hold at least the reveals answered
 // and at most those tried.
-func (ac *actorCheck) checkReveals(tasks []*simTask, events []auditEvent) {
+func (ac *actorCheck) checkReveals(tasks []*simTask, events []syncproto.AuditEvent) {
 	ids := map[string]bool{}
 	for _, st := range tasks {
 		ids[st.ID] = true

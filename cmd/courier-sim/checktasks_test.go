@@ -17,12 +17,12 @@ import (
 type taskFixture struct {
 	c1, c2  *courier
 	tasks   []*simTask
-	views   map[string]*taskView
+	views   map[string]*syncproto.CallbackView
 	review  map[string]bool
 	inboxes map[*courier][]*mobileapi.CallbackTask
 	msgs    []pushtest.Message
 	bodies  [][]byte
-	events  []auditEvent
+	events  []syncproto.AuditEvent
 	reveals revealStats
 }
 
@@ -47,13 +47,13 @@ func goodTasks() *taskFixture {
 		{Courier: c2, Result: "reached", Resolved: true, Satisfaction: 3, RecordedAt: rec(5)},
 	}, wakes: []wakeEvent{{Courier: c2, At: t0.Add(time.Second), What: "reassigned to"}}}
 	f := &taskFixture{c1: c1, c2: c2, tasks: []*simTask{t1, t2, t3}, review: map[string]bool{"cb-2": true, "cb-3": true},
-		views: map[string]*taskView{
-			"cb-1": {TaskID: "cb-1", CourierID: "u1", Status: "done", Flags: []string{}, Outcomes: []attemptView{
+		views: map[string]*syncproto.CallbackView{
+			"cb-1": {TaskID: "cb-1", CourierID: "u1", Status: "done", Flags: []string{}, Outcomes: []syncproto.CallbackAttempt{
 				{CourierID: "u1", Result: "no_answer", RecordedAt: when(1)},
 				{CourierID: "u1", Result: "reached", Resolved: true, Satisfaction: sat(5), RecordedAt: when(2)}}},
-			"cb-2": {TaskID: "cb-2", CourierID: "u1", Status: "cancelled", Flags: []string{flagReview}, Outcomes: []attemptView{
+			"cb-2": {TaskID: "cb-2", CourierID: "u1", Status: "cancelled", Flags: []string{flagReview}, Outcomes: []syncproto.CallbackAttempt{
 				{CourierID: "u1", Result: "reached", Resolved: true, Satisfaction: sat(4), RecordedAt: when(3), Flags: []string{flagReview}}}},
-			"cb-3": {TaskID: "cb-3", CourierID: "u2", Status: "done", Flags: []string{flagReview}, Outcomes: []attemptView{
+			"cb-3": {TaskID: "cb-3", CourierID: "u2", Status: "done", Flags: []string{flagReview}, Outcomes: []syncproto.CallbackAttempt{
 				{CourierID: "u1", Result: "no_answer", RecordedAt: when(4), Flags: []string{flagReview}},
 				{CourierID: "u2", Result: "reached", Resolved: true, Satisfaction: sat(3), RecordedAt: when(5)}}},
 		},
@@ -61,7 +61,7 @@ func goodTasks() *taskFixture {
 			c1: {{TaskID: "cb-1", Status: "done"}, {TaskID: "cb-2", Status: "cancelled"}, {TaskID: "cb-3", Status: "cancelled", RemovedReason: "reassigned"}},
 			c2: {{TaskID: "cb-3", Status: "done"}},
 		},
-		events:  []auditEvent{{Action: "contact.reveal", Object: "cb-1"}, {Action: "contact.reveal", Object: "cb-9"}},
+		events:  []syncproto.AuditEvent{{Action: "contact.reveal", Object: "cb-1"}, {Action: "contact.reveal", Object: "cb-9"}},
 		reveals: revealStats{Tried: 2, OK: 1, Failed: 1},
 	}
 	msg := func(tok string, at time.Time) pushtest.Message {
@@ -108,7 +108,7 @@ func TestActorCheckOfTasks(t *testing.T) {
 			"reached/resolved true/satisfaction 1, want reached/true/3"},
 		{"an outcome no courier recorded is found",
 			func(f *taskFixture) {
-				f.views["cb-1"].Outcomes = append(f.views["cb-1"].Outcomes, attemptView{CourierID: "u2", Result: "refused", RecordedAt: time.Now()})
+				f.views["cb-1"].Outcomes = append(f.views["cb-1"].Outcomes, syncproto.CallbackAttempt{CourierID: "u2", Result: "refused", RecordedAt: time.Now()})
 			},
 			"an outcome of u2 recorded at"},
 		{"a task flagged for review but not listed by ?review=true is found",

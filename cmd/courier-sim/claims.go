@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // simClaims is how many compensation claims the supervisor files in its
@@ -22,30 +25,6 @@ type claimStats struct {
 	// Checked of the claims read back as the run left them; Audited
 	// overrides found in the audit trail with their reason.
 	Checked, Right, Audited int
-}
-
-// claimView is the part of the claim view the simulator reads.
-type claimView struct {
-	ClaimID        string `json:"claim_id"`
-	Waybill        string `json:"waybill"`
-	Status         string `json:"status"`
-	ClaimedCents   int64  `json:"claimed_cents"`
-	Recommendation *struct {
-		AmountCents    int64  `json:"amount_cents"`
-		Rule           string `json:"rule"`
-		RuleSetVersion string `json:"rule_set_version"`
-	} `json:"recommendation"`
-	Decision *struct {
-		AmountCents    int64  `json:"amount_cents"`
-		Rule           string `json:"rule"`
-		RuleSetVersion string `json:"rule_set_version"`
-		Exemption      string `json:"exemption"`
-		Overridden     bool   `json:"overridden"`
-		Reason         string `json:"reason"`
-	} `json:"decision"`
-	Payout *struct {
-		AmountCents int64 `json:"amount_cents"`
-	} `json:"payout"`
 }
 
 // simClaim is what the supervisor expects of one claim at the end.
@@ -82,13 +61,12 @@ func (sv *supervisor) claimWaybills(n int) []string {
 // something to pay: once with a wrong amount (refused 422), once right,
 // once again (refused 409).
 func (sv *supervisor) claimsRound(ctx context.Context) error {
-	types := []string{"loss", "damage", "shortage", "delay"}
+	types := []string{syncproto.CategoryLoss, syncproto.CategoryDamage, syncproto.CategoryShortage, syncproto.CategoryDelay}
 	for i, wb := range sv.claimWaybills(simClaims) {
 		claimed := int64(1_000 + sv.r.IntN(200_000))
-		body := map[string]any{"waybill": wb, "type": types[i%len(types)], "claimed_cents": claimed,
-			"filed_at": time.Now().Format(time.RFC3339)}
-		var v claimView
-		if err := sv.s.authed(ctx, http.MethodPost, "/v1/claims", body, &v); err != nil {
+		v, err := sv.s.FileClaim(ctx, &syncproto.NewClaim{Waybill: wb, Type: types[i%len(types)], ClaimedCents: &claimed,
+			FiledAt: time.Now().Format(time.RFC3339)})
+		if err != nil {
 			if err := sv.faults.soft(err, "file a claim on %s", wb); err != nil {
 				return err
 			}
@@ -98,34 +76,36 @@ func (sv *supervisor) claimsRound(ctx context.Context) error {
 		if v.Recommendation == nil || v.Recommendation.Rule == "" || v.Recommendation.RuleSetVersion == "" {
 			sv.faults.add("claim %s filed without a recommendation by rule", v.ClaimID)
 		}
-		if err := sv.decideAndPay(ctx, i, &v); err != nil {
+		if err := sv.decideAndPay(ctx, i, v); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (sv *supervisor) decideAndPay(ctx context.Context, i int, v *claimView) error {
-	path := "/v1/claims/" + url.PathEscape(v.ClaimID)
-	if err := sv.s.authed(ctx, http.MethodPost, path+"/acknowledge", nil, v); err != nil {
-		return sv.faults.soft(err, "acknowledge claim %s", v.ClaimID)
+func (sv *supervisor) decideAndPay(ctx context.Context, i int, v *syncproto.Claim) error {
+	id := v.ClaimID
+	v, err := sv.s.AcknowledgeClaim(ctx, id)
+	if err != nil {
+		return sv.faults.soft(err, "acknowledge claim %s", id)
 	}
 	sv.stats.Claims.Acknowledged++
-	want := simClaim{ID: v.ClaimID, Status: "decided"}
-	decide := map[string]any{"accept_recommendation": true}
+	want := simClaim{ID: id, Status: syncproto.ClaimDecided}
+	decide := &syncproto.ClaimDecide{AcceptRecommendation: true}
 	switch i % 3 {
 	case 1:
 		want.Overridden, want.Reason = true, fmt.Sprintf("sim %s: repair invoice checked", sv.runID)
-		decide = map[string]any{"amount_cents": v.ClaimedCents / 2, "reason": want.Reason}
+		half := v.ClaimedCents / 2
+		decide = &syncproto.ClaimDecide{AmountCents: &half, Reason: want.Reason}
 	case 2:
-		decide["exemption"] = "goods_nature"
+		decide.Exemption = "goods_nature"
 	}
-	if err := sv.s.authed(ctx, http.MethodPost, path+"/decide", decide, v); err != nil {
-		return sv.faults.soft(err, "decide claim %s", v.ClaimID)
+	if v, err = sv.s.DecideClaim(ctx, id, decide); err != nil {
+		return sv.faults.soft(err, "decide claim %s", id)
 	}
 	sv.stats.Claims.Decided++
 	if v.Decision == nil {
-		sv.faults.add("claim %s decided without a decision", v.ClaimID)
+		sv.faults.add("claim %s decided without a decision", id)
 		return nil
 	}
 	want.Amount = v.Decision.AmountCents
@@ -136,42 +116,43 @@ func (sv *supervisor) decideAndPay(ctx context.Context, i int, v *claimView) err
 		sv.stats.Claims.Exempted++
 	}
 	if want.Amount > 0 {
-		if err := sv.pay(ctx, path, v, want.Amount); err != nil {
+		if err := sv.pay(ctx, id, want.Amount); err != nil {
 			return err
 		}
-		want.Status = "paid"
+		want.Status = syncproto.ClaimPaid
 	}
 	sv.claims = append(sv.claims, want)
 	return nil
 }
 
-func (sv *supervisor) pay(ctx context.Context, path string, v *claimView, amount int64) error {
-	ref := "SIM-" + sv.runID + "-" + v.ClaimID
+func (sv *supervisor) pay(ctx context.Context, id string, amount int64) error {
+	ref := "SIM-" + sv.runID + "-" + id
 	sv.stats.Claims.WrongAmountTried++
-	err := sv.s.authed(ctx, http.MethodPost, path+"/payout", map[string]any{"amount_cents": amount + 1, "reference": ref}, nil)
+	wrong := amount + 1
+	_, err := sv.s.PayClaim(ctx, id, &syncproto.ClaimPay{AmountCents: &wrong, Reference: ref})
 	switch {
-	case statusOf(err) == http.StatusUnprocessableEntity:
+	case client.StatusOf(err) == http.StatusUnprocessableEntity:
 		sv.stats.Claims.WrongAmountRefused++
 	case err == nil:
-		sv.faults.add("claim %s was paid an amount other than its decision", v.ClaimID)
+		sv.faults.add("claim %s was paid an amount other than its decision", id)
 		return nil
 	default:
-		return sv.faults.soft(err, "pay claim %s a wrong amount: want 422", v.ClaimID)
+		return sv.faults.soft(err, "pay claim %s a wrong amount: want 422", id)
 	}
-	if err := sv.s.authed(ctx, http.MethodPost, path+"/payout", map[string]any{"amount_cents": amount, "reference": ref}, v); err != nil {
-		return sv.faults.soft(err, "pay claim %s", v.ClaimID)
+	if _, err := sv.s.PayClaim(ctx, id, &syncproto.ClaimPay{AmountCents: &amount, Reference: ref}); err != nil {
+		return sv.faults.soft(err, "pay claim %s", id)
 	}
 	sv.stats.Claims.Paid++
 	sv.stats.Claims.PaidCents += amount
 	sv.stats.Claims.RepayTried++
-	err = sv.s.authed(ctx, http.MethodPost, path+"/payout", map[string]any{"amount_cents": amount, "reference": ref + "-AGAIN"}, nil)
+	_, err = sv.s.PayClaim(ctx, id, &syncproto.ClaimPay{AmountCents: &amount, Reference: ref + "-AGAIN"})
 	switch {
-	case statusOf(err) == http.StatusConflict:
+	case client.StatusOf(err) == http.StatusConflict:
 		sv.stats.Claims.RepayRefused++
 	case err == nil:
-		sv.faults.add("claim %s was paid twice", v.ClaimID)
+		sv.faults.add("claim %s was paid twice", id)
 	default:
-		return sv.faults.soft(err, "pay claim %s again: want 409", v.ClaimID)
+		return sv.faults.soft(err, "pay claim %s again: want 409", id)
 	}
 	return nil
 }
@@ -179,7 +160,7 @@ func (sv *supervisor) pay(ctx context.Context, path string, v *claimView, amount
 // checkClaims reads every claim of the run back and the override events
 // of the audit trail: status, amount and override as the run left them.
 func (sv *supervisor) checkClaims(ctx context.Context) error {
-	events, err := listAll[auditEventView](ctx, sv.s, "/v1/audit/events", url.Values{"action": {"claim.override"}}, "events")
+	events, err := sv.s.AllAuditEvents(ctx, url.Values{"action": {"claim.override"}})
 	if err != nil {
 		return sv.faults.soft(err, "list claim overrides")
 	}
@@ -189,15 +170,15 @@ func (sv *supervisor) checkClaims(ctx context.Context) error {
 	}
 	for _, want := range sv.claims {
 		sv.stats.Claims.Checked++
-		var v claimView
-		if err := sv.s.authed(ctx, http.MethodGet, "/v1/claims/"+url.PathEscape(want.ID), nil, &v); err != nil {
+		v, err := sv.s.Claim(ctx, want.ID)
+		if err != nil {
 			if err := sv.faults.soft(err, "read claim %s", want.ID); err != nil {
 				return err
 			}
 			continue
 		}
 		ok := v.Status == want.Status && v.Decision != nil && v.Decision.AmountCents == want.Amount && v.Decision.Overridden == want.Overridden &&
-			(want.Status != "paid" || (v.Payout != nil && v.Payout.AmountCents == want.Amount))
+			(want.Status != syncproto.ClaimPaid || (v.Payout != nil && v.Payout.AmountCents == want.Amount))
 		if !ok {
 			sv.faults.add("claim %s: status %s, want %s with %d", want.ID, v.Status, want.Status, want.Amount)
 			continue
@@ -212,11 +193,4 @@ func (sv *supervisor) checkClaims(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// auditEventView is the part of an audit event the simulator reads.
-type auditEventView struct {
-	Action string `json:"action"`
-	Object string `json:"object"`
-	Detail string `json:"detail"`
 }

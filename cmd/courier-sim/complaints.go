@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // simComplaint is a complaint the dispatcher planned to walk.
@@ -17,11 +20,11 @@ type simComplaint struct {
 	Target string
 	Exempt bool
 	// Steps are the transitions made (answered 200), in order.
-	Steps []transition
+	Steps []syncproto.ComplaintTransition
 }
 
 // complaintPath is the only way a complaint moves.
-var complaintPath = []string{"received", "verified", "handled", "closed"}
+var complaintPath = []string{syncproto.ComplaintReceived, syncproto.ComplaintVerified, syncproto.ComplaintHandled, syncproto.ComplaintClosed}
 
 // status is where the dispatcher left the complaint.
 func (sc *simComplaint) status() string { return complaintPath[len(sc.Steps)] }
@@ -30,23 +33,23 @@ func (sc *simComplaint) status() string { return complaintPath[len(sc.Steps)] }
 // 14 % to closed, 5 % to handled, 5 % to verified) and moves each planned
 // one to its target, a step at a time.
 func (d *dispatcher) walk(ctx context.Context, c *courier) error {
-	list, err := listAll[complaintView](ctx, d.s, "/v1/complaints", url.Values{"courier_id": {c.userID}}, "complaints")
+	list, err := d.s.AllComplaints(ctx, url.Values{"courier_id": {c.userID}})
 	if err != nil {
 		return d.faults.soft(err, "list the complaints of courier %d", c.idx)
 	}
 	for _, v := range list {
 		sc := d.complaints[v.ComplaintID]
 		if sc == nil {
-			sc = &simComplaint{ID: v.ComplaintID, Courier: c, Target: "received"}
+			sc = &simComplaint{ID: v.ComplaintID, Courier: c, Target: syncproto.ComplaintReceived}
 			switch n := d.r.IntN(100); {
 			case n < 14:
-				sc.Target = "closed"
+				sc.Target = syncproto.ComplaintClosed
 			case n < 19:
-				sc.Target = "handled"
+				sc.Target = syncproto.ComplaintHandled
 			case n < 24:
-				sc.Target = "verified"
+				sc.Target = syncproto.ComplaintVerified
 			}
-			sc.Exempt = sc.Target != "received" && d.r.IntN(4) == 0
+			sc.Exempt = sc.Target != syncproto.ComplaintReceived && d.r.IntN(4) == 0
 			d.complaints[sc.ID] = sc
 			d.compOrder = append(d.compOrder, sc)
 		}
@@ -68,14 +71,13 @@ func (d *dispatcher) transition(ctx context.Context, sc *simComplaint) error {
 	next := complaintPath[len(sc.Steps)+1]
 	// The run id stands glued to a letter: a note is free text that views
 	// show masked, and 12 bare digits starting with 0 read as a landline.
-	t := transition{To: next, Note: fmt.Sprintf("sim run r%s: %s", d.runID, next)}
-	if next == "verified" && sc.Exempt {
+	t := syncproto.ComplaintTransition{To: next, Note: fmt.Sprintf("sim run r%s: %s", d.runID, next)}
+	if next == syncproto.ComplaintVerified && sc.Exempt {
 		yes := true
 		t.ExemptCourier = &yes
 		t.Note += "; not the courier's fault"
 	}
-	var v complaintView
-	err := d.s.authed(ctx, http.MethodPost, "/v1/complaints/"+url.PathEscape(sc.ID)+"/transition", &t, &v)
+	v, err := d.s.TransitionComplaint(ctx, sc.ID, &t)
 	if err != nil {
 		if err := d.faults.soft(err, "complaint %s to %s", sc.ID, next); err != nil {
 			return err
@@ -99,9 +101,9 @@ func (d *dispatcher) illegalSteps(ctx context.Context) error {
 			return nil
 		}
 		d.stats.IllegalTried++
-		err := d.s.authed(ctx, http.MethodPost, "/v1/complaints/"+url.PathEscape(sc.ID)+"/transition", &transition{To: to, Note: "sim: not allowed"}, nil)
+		_, err := d.s.TransitionComplaint(ctx, sc.ID, &syncproto.ComplaintTransition{To: to, Note: "sim: not allowed"})
 		switch {
-		case statusOf(err) == http.StatusConflict:
+		case client.StatusOf(err) == http.StatusConflict:
 			d.stats.IllegalRefused++
 		case err == nil:
 			d.faults.add("complaint %s: the step from %s to %s was allowed", sc.ID, sc.status(), to)
@@ -117,8 +119,8 @@ func (d *dispatcher) illegalSteps(ctx context.Context) error {
 		}
 		return d.compOrder[i]
 	}
-	if err := try(find("received"), "handled"); err != nil {
+	if err := try(find(syncproto.ComplaintReceived), syncproto.ComplaintHandled); err != nil {
 		return err
 	}
-	return try(find("closed"), "verified")
+	return try(find(syncproto.ComplaintClosed), syncproto.ComplaintVerified)
 }

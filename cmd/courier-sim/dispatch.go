@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // Cadence of the dispatcher: a step every dispatchTick; a hand-over every
@@ -194,7 +195,7 @@ func (d *dispatcher) createReady(ctx context.Context, all bool) error {
 // createFor creates 1–3 tasks for c, the first one made from one of c's
 // open complaints when there is one.
 func (d *dispatcher) createFor(ctx context.Context, c *courier) error {
-	open, err := listAll[complaintView](ctx, d.s, "/v1/complaints", url.Values{"courier_id": {c.userID}, "status": {"received"}}, "complaints")
+	open, err := d.s.AllComplaints(ctx, url.Values{"courier_id": {c.userID}, "status": {syncproto.ComplaintReceived}})
 	if err := d.faults.soft(err, "list the complaints of courier %d", c.idx); err != nil {
 		return err
 	}
@@ -202,7 +203,7 @@ func (d *dispatcher) createFor(ctx context.Context, c *courier) error {
 		plan := planCycle[d.nPlan%len(planCycle)]
 		d.nPlan++
 		d.nTask++
-		req := newCallback{CourierID: c.userID, Waybill: fmt.Sprintf("SF%sD%04d", d.runID, d.nTask),
+		req := syncproto.NewCallback{CourierID: c.userID, Waybill: fmt.Sprintf("SF%sD%04d", d.runID, d.nTask),
 			Reason: pick(d.r, callbackReasons), Customer: customer(d.r),
 			// A day ahead: the server refuses a due_by in its past, and a
 			// test may run the server's clock 60 times faster than ours.
@@ -220,15 +221,14 @@ func (d *dispatcher) createFor(ctx context.Context, c *courier) error {
 			}
 		}
 		at, up := time.Now(), c.tokenUp.Load()
-		var v taskView
-		err := d.s.authed(ctx, http.MethodPost, "/v1/callbacks", &req, &v)
+		v, err := d.s.CreateCallback(ctx, &req)
 		if err != nil {
 			if err := d.faults.soft(err, "create a callback task for courier %d", c.idx); err != nil {
 				return err
 			}
 			continue
 		}
-		if v.TaskID == "" || v.Status != "open" || v.CourierID != c.userID || v.Version < 1 || v.ComplaintID != req.ComplaintID {
+		if v.TaskID == "" || v.Status != syncproto.TaskOpen || v.CourierID != c.userID || v.Version < 1 || v.ComplaintID != req.ComplaintID {
 			d.faults.add("task %q created for courier %d: view says status %q, courier %q, version %d, complaint %q",
 				v.TaskID, c.idx, v.Status, v.CourierID, v.Version, v.ComplaintID)
 			continue
@@ -280,7 +280,7 @@ func (d *dispatcher) actOffline(ctx context.Context, st *simTask) error {
 
 // cancel cancels st.
 func (d *dispatcher) cancel(ctx context.Context, st *simTask) error {
-	v, err := d.patch(ctx, st, callbackPatch{Status: "cancelled"})
+	v, err := d.patch(ctx, st, syncproto.CallbackPatch{Status: syncproto.TaskCancelled})
 	if v == nil || err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (d *dispatcher) cancel(ctx context.Context, st *simTask) error {
 	b.mu.Lock()
 	st.cancelled, st.version = true, v.Version
 	b.mu.Unlock()
-	if v.Status != "cancelled" {
+	if v.Status != syncproto.TaskCancelled {
 		d.faults.add("task %s: cancelled, the view says %q", st.ID, v.Status)
 	}
 	d.stats.Cancelled++
@@ -314,7 +314,7 @@ func (d *dispatcher) reassign(ctx context.Context, st *simTask) error {
 	old := st.version
 	b.mu.Unlock()
 	at := time.Now()
-	v, err := d.patch(ctx, st, callbackPatch{CourierID: to.userID})
+	v, err := d.patch(ctx, st, syncproto.CallbackPatch{CourierID: to.userID})
 	if v == nil || err != nil {
 		return err
 	}
@@ -325,7 +325,7 @@ func (d *dispatcher) reassign(ctx context.Context, st *simTask) error {
 		st.wakes = append(st.wakes, wakeEvent{Courier: st.Owner, At: at, What: "reassigned away from"})
 	}
 	b.mu.Unlock()
-	if v.CourierID != to.userID || v.Status != "open" {
+	if v.CourierID != to.userID || v.Status != syncproto.TaskOpen {
 		d.faults.add("task %s: reassigned to courier %d, the view says courier %q, status %q", st.ID, to.idx, v.CourierID, v.Status)
 	}
 	d.stats.Reassigned++
@@ -333,10 +333,9 @@ func (d *dispatcher) reassign(ctx context.Context, st *simTask) error {
 		return nil
 	}
 	d.stats.StaleTried++
-	var stale taskView
-	err = d.s.authed(ctx, http.MethodPatch, "/v1/callbacks/"+url.PathEscape(st.ID), &callbackPatch{Version: old, Status: "cancelled"}, &stale)
+	stale, err := d.s.PatchCallback(ctx, st.ID, &syncproto.CallbackPatch{Version: &old, Status: syncproto.TaskCancelled})
 	switch {
-	case statusOf(err) == http.StatusConflict:
+	case client.StatusOf(err) == http.StatusConflict:
 		d.stats.StaleRefused++
 	case err == nil:
 		d.faults.add("task %s: a cancel with the stale version %d was accepted", st.ID, old)
@@ -352,26 +351,25 @@ func (d *dispatcher) reassign(ctx context.Context, st *simTask) error {
 // patch sends a PATCH with the task's version; when that is refused as
 // stale (an outcome arrived meanwhile), it reads the task and tries once
 // more. A nil view with a nil error is a refusal noted as a problem.
-func (d *dispatcher) patch(ctx context.Context, st *simTask, p callbackPatch) (*taskView, error) {
-	path := "/v1/callbacks/" + url.PathEscape(st.ID)
+func (d *dispatcher) patch(ctx context.Context, st *simTask, p syncproto.CallbackPatch) (*syncproto.CallbackView, error) {
 	b := d.a.b
 	b.mu.Lock()
-	p.Version = st.version
+	version := st.version
 	b.mu.Unlock()
-	var v taskView
-	err := d.s.authed(ctx, http.MethodPatch, path, &p, &v)
-	if statusOf(err) == http.StatusConflict {
-		var cur taskView
-		if err := d.s.authed(ctx, http.MethodGet, path, nil, &cur); err != nil {
-			return nil, d.faults.soft(err, "read task %s", st.ID)
+	p.Version = &version
+	v, err := d.s.PatchCallback(ctx, st.ID, &p)
+	if client.StatusOf(err) == http.StatusConflict {
+		cur, rerr := d.s.Callback(ctx, st.ID)
+		if rerr != nil {
+			return nil, d.faults.soft(rerr, "read task %s", st.ID)
 		}
-		p.Version = cur.Version
-		err = d.s.authed(ctx, http.MethodPatch, path, &p, &v)
+		p.Version = &cur.Version
+		v, err = d.s.PatchCallback(ctx, st.ID, &p)
 	}
 	if err != nil {
 		return nil, d.faults.soft(err, "change task %s (%s)", st.ID, st.Plan)
 	}
-	return &v, nil
+	return v, nil
 }
 
 // customer makes up a callback task's customer.

@@ -1,6 +1,10 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/courier-sync/courier-sync/syncproto/client"
+)
 
 // faults counts the problems a check or an actor found and describes the
 // first few, without personal data.
@@ -35,7 +39,7 @@ func (f *faults) soft(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
-	if statusOf(err) == 0 {
+	if client.StatusOf(err) == 0 {
 		return fmt.Errorf(format+": %w", append(args, err)...)
 	}
 	f.add(format+": %v", append(args, err)...)

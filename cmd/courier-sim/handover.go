@@ -5,18 +5,14 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-)
 
-// handoverRequest is the body of POST /v1/cod/handovers.
-type handoverRequest struct {
-	CourierID    string   `json:"courier_id"`
-	ReceiptNos   []string `json:"receipt_nos"`
-	CountedCents int64    `json:"counted_cents"`
-}
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
+)
 
 // inHand reads the receipts whose cash c still holds, oldest first.
 func (d *dispatcher) inHand(ctx context.Context, c *courier) (nos []string, amounts []int64, err error) {
-	entries, _, err := readLedger(ctx, d.s, url.Values{"courier_id": {c.userID}, "status": {"collected"}})
+	entries, _, err := d.s.AllLedger(ctx, url.Values{"courier_id": {c.userID}, "status": {"collected"}})
 	if err != nil {
 		return nil, nil, d.faults.soft(err, "read the receipts courier %d holds", c.idx)
 	}
@@ -48,12 +44,11 @@ func (d *dispatcher) handOver(ctx context.Context, c *courier) error {
 			counted = total + 500
 		}
 	}
-	var ans handoverAnswer
-	err = d.s.authed(ctx, http.MethodPost, "/v1/cod/handovers", &handoverRequest{CourierID: c.userID, ReceiptNos: nos, CountedCents: counted}, &ans)
+	ans, err := d.s.HandOver(ctx, &syncproto.HandoverRequest{CourierID: c.userID, ReceiptNos: nos, CountedCents: &counted})
 	if err != nil {
 		return d.faults.soft(err, "hand-over of %d receipts of courier %d", len(nos), c.idx)
 	}
-	d.handedOver(c, nos, amounts, ans, counted)
+	d.handedOver(c, nos, amounts, *ans, counted)
 	if short {
 		d.stats.Discrepancy = &handoverDiscrepancy{Courier: c, HandoverID: ans.HandoverID, Cents: counted - total}
 	}
@@ -61,7 +56,7 @@ func (d *dispatcher) handOver(ctx context.Context, c *courier) error {
 }
 
 // handedOver records a confirmed hand-over and checks its answer.
-func (d *dispatcher) handedOver(c *courier, nos []string, amounts []int64, ans handoverAnswer, counted int64) {
+func (d *dispatcher) handedOver(c *courier, nos []string, amounts []int64, ans syncproto.Handover, counted int64) {
 	total := sum(amounts)
 	if ans.HandoverID == "" || ans.TotalCents != total || ans.DiscrepancyCents != counted-total {
 		d.faults.add("hand-over %q of courier %d: total %d and discrepancy %d, want %d and %d",
@@ -88,17 +83,21 @@ func (d *dispatcher) concurrentHandOver(ctx context.Context) error {
 		}
 		n := min(3, len(nos))
 		nos, amounts = nos[:n], amounts[:n]
-		req := &handoverRequest{CourierID: c.userID, ReceiptNos: nos, CountedCents: sum(amounts)}
+		counted := sum(amounts)
+		req := &syncproto.HandoverRequest{CourierID: c.userID, ReceiptNos: nos, CountedCents: &counted}
 		var (
 			wg   sync.WaitGroup
 			errs [2]error
-			ans  [2]handoverAnswer
+			ans  [2]syncproto.Handover
 		)
 		start := make(chan struct{})
 		for k := range 2 {
 			wg.Go(func() {
 				<-start
-				errs[k] = d.s.authed(ctx, http.MethodPost, "/v1/cod/handovers", req, &ans[k])
+				var a *syncproto.Handover
+				if a, errs[k] = d.s.HandOver(ctx, req); a != nil {
+					ans[k] = *a
+				}
 			})
 		}
 		close(start)
@@ -108,8 +107,8 @@ func (d *dispatcher) concurrentHandOver(ctx context.Context) error {
 			switch {
 			case err == nil:
 				d.stats.PairCreated++
-				d.handedOver(c, nos, amounts, ans[k], req.CountedCents)
-			case statusOf(err) == http.StatusConflict:
+				d.handedOver(c, nos, amounts, ans[k], counted)
+			case client.StatusOf(err) == http.StatusConflict:
 				d.stats.PairRefused++
 			default:
 				if err := d.faults.soft(err, "concurrent hand-over of courier %d", c.idx); err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // inspectStats counts the supervisor's monthly inspection.
@@ -23,46 +25,22 @@ type inspectStats struct {
 	ReportFailures, ReportActive int64
 }
 
-type inspectionView struct {
-	InspectionID string `json:"inspection_id"`
-	Month        string `json:"month"`
-	Status       string `json:"status"`
-	Items        []struct {
-		ItemID    string `json:"item_id"`
-		CourierID string `json:"courier_id"`
-		Result    string `json:"result"`
-		ActionID  string `json:"action_id"`
-	} `json:"items"`
-}
-
-type qualityView struct {
-	Month                    string `json:"month"`
-	ClaimsFiled              int64  `json:"claims_filed"`
-	ClaimsPaidCents          int64  `json:"claims_paid_cents"`
-	InspectionFailures       int64  `json:"inspection_failures"`
-	CorrectiveActionsOpen    int64  `json:"corrective_actions_open"`
-	InspectionMissing        bool   `json:"inspection_missing"`
-	InspectionItemsChecked   int64  `json:"inspection_items_checked"`
-	CorrectiveActionsOverdue int64  `json:"corrective_actions_overdue"`
-}
-
 // inspect opens the current month's inspection (or takes the one an
 // earlier run opened), marks every pending item (one in four fails with a
 // finding, opening a corrective action), and closes half the actions.
 func (sv *supervisor) inspect(ctx context.Context) error {
-	var rep qualityView
-	if err := sv.s.authed(ctx, http.MethodGet, "/v1/reports/quality", nil, &rep); err != nil {
+	rep, err := sv.s.QualityReport(ctx, "")
+	if err != nil {
 		return sv.faults.soft(err, "read the quality report")
 	}
 	st := &sv.stats.Inspect
 	st.Month = rep.Month
-	var in inspectionView
-	err := sv.s.authed(ctx, http.MethodPost, "/v1/inspections", map[string]any{"month": rep.Month}, &in)
+	in, err := sv.s.OpenInspection(ctx, &syncproto.NewInspection{Month: rep.Month})
 	switch {
 	case err == nil:
 		st.Opened = true
-	case statusOf(err) == http.StatusConflict:
-		if err := sv.s.authed(ctx, http.MethodGet, "/v1/inspections/in-"+rep.Month, nil, &in); err != nil {
+	case client.StatusOf(err) == http.StatusConflict:
+		if in, err = sv.s.Inspection(ctx, "in-"+rep.Month); err != nil {
 			return sv.faults.soft(err, "read the inspection of %s", rep.Month)
 		}
 	default:
@@ -70,15 +48,14 @@ func (sv *supervisor) inspect(ctx context.Context) error {
 	}
 	st.Items = len(in.Items)
 	if st.Opened {
-		sv.checkCoverage(&in)
+		sv.checkCoverage(in)
 	}
-	actions, err := sv.markItems(ctx, &in)
+	actions, err := sv.markItems(ctx, in)
 	if err != nil {
 		return err
 	}
 	for _, a := range actions[:len(actions)/2] {
-		if err := sv.s.authed(ctx, http.MethodPost, "/v1/inspections/corrective-actions/"+url.PathEscape(a)+"/close",
-			map[string]any{"note": "retrained"}, nil); err != nil {
+		if _, err := sv.s.CloseAction(ctx, a, &syncproto.ActionClose{Note: "retrained"}); err != nil {
 			if err := sv.faults.soft(err, "close corrective action %s", a); err != nil {
 				return err
 			}
@@ -91,28 +68,27 @@ func (sv *supervisor) inspect(ctx context.Context) error {
 
 // markItems marks every pending item of the inspection: one in four fails
 // with a finding and a due date. It returns the corrective actions opened.
-func (sv *supervisor) markItems(ctx context.Context, in *inspectionView) ([]string, error) {
+func (sv *supervisor) markItems(ctx context.Context, in *syncproto.ServiceInspection) ([]string, error) {
 	st := &sv.stats.Inspect
 	var actions []string
 	for i, it := range in.Items {
-		if it.Result != "pending" {
+		if it.Result != syncproto.ItemPending {
 			continue
 		}
-		mark := map[string]any{"result": "pass"}
+		mark := &syncproto.ItemMark{Result: syncproto.ItemPass}
 		if i%4 == 3 {
-			mark = map[string]any{"result": "fail", "finding": fmt.Sprintf("sim %s: record incomplete", sv.runID),
-				"due_by": time.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)}
+			mark = &syncproto.ItemMark{Result: syncproto.ItemFail, Finding: fmt.Sprintf("sim %s: record incomplete", sv.runID),
+				DueBy: time.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)}
 		}
-		path := "/v1/inspections/" + url.PathEscape(in.InspectionID) + "/items/" + url.PathEscape(it.ItemID)
-		var got inspectionView
-		if err := sv.s.authed(ctx, http.MethodPost, path, mark, &got); err != nil {
+		got, err := sv.s.MarkItem(ctx, in.InspectionID, it.ItemID, mark)
+		if err != nil {
 			if err := sv.faults.soft(err, "mark item %s", it.ItemID); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		st.Marked++
-		if mark["result"] == "fail" {
+		if mark.Result == syncproto.ItemFail {
 			st.Failed++
 			if i < len(got.Items) && got.Items[i].ActionID != "" {
 				a := got.Items[i].ActionID
@@ -127,7 +103,7 @@ func (sv *supervisor) markItems(ctx context.Context, in *inspectionView) ([]stri
 
 // checkCoverage counts the run's couriers the sample covers: every one
 // that recorded something this month.
-func (sv *supervisor) checkCoverage(in *inspectionView) {
+func (sv *supervisor) checkCoverage(in *syncproto.ServiceInspection) {
 	sampled := map[string]bool{}
 	for _, it := range in.Items {
 		sampled[it.CourierID] = true
@@ -151,16 +127,16 @@ func (sv *supervisor) checkCoverage(in *inspectionView) {
 // corrective actions at least this run's.
 func (sv *supervisor) checkInspection(ctx context.Context, id string, open int) error {
 	st := &sv.stats.Inspect
-	var in inspectionView
-	if err := sv.s.authed(ctx, http.MethodGet, "/v1/inspections/"+url.PathEscape(id), nil, &in); err != nil {
+	in, err := sv.s.Inspection(ctx, id)
+	if err != nil {
 		return sv.faults.soft(err, "read inspection %s", id)
 	}
-	st.Completed = in.Status == "completed"
+	st.Completed = in.Status == syncproto.InspectionCompleted
 	if !st.Completed {
 		sv.faults.add("inspection %s not completed after every item was marked", id)
 	}
-	var rep qualityView
-	if err := sv.s.authed(ctx, http.MethodGet, "/v1/reports/quality?month="+st.Month, nil, &rep); err != nil {
+	rep, err := sv.s.QualityReport(ctx, st.Month)
+	if err != nil {
 		return sv.faults.soft(err, "read the quality report of %s", st.Month)
 	}
 	st.ReportFailures, st.ReportActive = rep.InspectionFailures, rep.CorrectiveActionsOpen

@@ -17,6 +17,7 @@ import (
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // End check of the photos: bounds on waiting and reading.
@@ -223,31 +224,31 @@ func (p *photoCheck) checkHandheld(h handheldPhotos) []blobToCheck {
 // digest, and the display copy once processed.
 func (p *photoCheck) checkBlob(ctx context.Context, ad *admin, b blobToCheck) error {
 	path := "/v1/blobs/" + b.Digest
-	ans, err := ad.fetch(ctx, http.MethodHead, path)
+	ans, err := ad.Send(ctx, http.MethodHead, path, nil, nil)
 	if err != nil {
 		return err
 	}
-	off, _ := strconv.ParseInt(ans.header.Get("Upload-Offset"), 10, 64)
-	if ans.status != http.StatusOK || ans.header.Get("Upload-Complete") != "?1" || (b.Size >= 0 && off != b.Size) {
+	off, _ := strconv.ParseInt(ans.Header.Get("Upload-Offset"), 10, 64)
+	if ans.Status != http.StatusOK || ans.Header.Get("Upload-Complete") != "?1" || (b.Size >= 0 && off != b.Size) {
 		p.problem("photo %s… of %s: HEAD %d, offset %d of %d, complete %q: not stored whole",
-			short(b.Digest), b.Device, ans.status, off, b.Size, ans.header.Get("Upload-Complete"))
+			short(b.Digest), b.Device, ans.Status, off, b.Size, ans.Header.Get("Upload-Complete"))
 		return nil
 	}
-	if ans, err = ad.fetch(ctx, http.MethodGet, path+"/original"); err != nil {
+	if ans, err = ad.Send(ctx, http.MethodGet, path+"/original", nil, nil); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(ans.body)
-	if ans.status != http.StatusOK || hex.EncodeToString(sum[:]) != b.Digest {
-		p.problem("photo %s… of %s: original %d, %d bytes with another digest", short(b.Digest), b.Device, ans.status, len(ans.body))
+	sum := sha256.Sum256(ans.Body)
+	if ans.Status != http.StatusOK || hex.EncodeToString(sum[:]) != b.Digest {
+		p.problem("photo %s… of %s: original %d, %d bytes with another digest", short(b.Digest), b.Device, ans.Status, len(ans.Body))
 		return nil
 	}
 	p.count(&p.Stored)
 
 	for waits := 0; ; waits++ {
-		if ans, err = ad.fetch(ctx, http.MethodGet, path); err != nil {
+		if ans, err = ad.Send(ctx, http.MethodGet, path, nil, nil); err != nil {
 			return err
 		}
-		if ans.status != http.StatusAccepted {
+		if ans.Status != http.StatusAccepted {
 			break
 		}
 		if waits == maxProcessingWaits {
@@ -256,16 +257,16 @@ func (p *photoCheck) checkBlob(ctx context.Context, ad *admin, b blobToCheck) er
 		}
 		p.count(&p.Waits)
 		wait := time.Second
-		if secs, err := strconv.Atoi(ans.header.Get("Retry-After")); err == nil && secs > 0 {
+		if secs, err := strconv.Atoi(ans.Header.Get("Retry-After")); err == nil && secs > 0 {
 			wait = time.Duration(min(secs, 10)) * time.Second
 		}
 		if err := sleepCtx(ctx, wait); err != nil {
 			return err
 		}
 	}
-	if ans.status == http.StatusUnprocessableEntity {
+	if ans.Status == http.StatusUnprocessableEntity {
 		p.count(&p.Unprocessable)
-		p.problem("photo %s… of %s: unprocessable: %s", short(b.Digest), b.Device, errorText(ans.body))
+		p.problem("photo %s… of %s: unprocessable: %s", short(b.Digest), b.Device, errorText(ans.Body))
 		return nil
 	}
 	if why := displayFault(ans, b.shot); why != "" {
@@ -277,11 +278,11 @@ func (p *photoCheck) checkBlob(ctx context.Context, ad *admin, b blobToCheck) er
 }
 
 // displayFault says what is wrong with a display copy of s, or "".
-func displayFault(ans *fetched, s shot) string {
-	if ans.status != http.StatusOK || ans.header.Get("Content-Type") != "image/jpeg" {
-		return fmt.Sprintf("answered %d %s", ans.status, ans.header.Get("Content-Type"))
+func displayFault(ans *client.Response, s shot) string {
+	if ans.Status != http.StatusOK || ans.Header.Get("Content-Type") != "image/jpeg" {
+		return fmt.Sprintf("answered %d %s", ans.Status, ans.Header.Get("Content-Type"))
 	}
-	segs, err := jpegSegments(ans.body)
+	segs, err := jpegSegments(ans.Body)
 	if err != nil {
 		return err.Error()
 	}
@@ -290,10 +291,10 @@ func displayFault(ans *fetched, s shot) string {
 			return fmt.Sprintf("carries an APP1 segment (%d bytes: EXIF/GPS or XMP)", len(seg.Data))
 		}
 	}
-	if bytes.Contains(ans.body, []byte(exifHeader)) {
+	if bytes.Contains(ans.Body, []byte(exifHeader)) {
 		return "carries an EXIF header"
 	}
-	cfg, err := jpeg.DecodeConfig(bytes.NewReader(ans.body))
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(ans.Body))
 	if err != nil {
 		return "is not a readable JPEG: " + err.Error()
 	}
@@ -311,32 +312,14 @@ func displayFault(ans *fetched, s shot) string {
 // one is listed once, its photos all stored (real ones) or all pending
 // (made-up ones).
 func (p *photoCheck) checkReports(ctx context.Context, ad *admin, courierID string, want []expectedReport) error {
-	listed := map[string][]damageView{}
-	cursor := ""
-	for {
-		q := url.Values{"courier_id": {courierID}, "limit": {strconv.Itoa(syncproto.MaxPullLimit)}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var page struct {
-			Reports []damageView `json:"reports"`
-			Cursor  string       `json:"cursor"`
-			HasMore bool         `json:"has_more"`
-		}
-		if err := ad.authed(ctx, http.MethodGet, "/v1/damage-reports?"+q.Encode(), nil, &page); err != nil {
-			return fmt.Errorf("list damage reports: %w", err)
-		}
-		for _, r := range page.Reports {
-			key := r.key()
-			listed[key] = append(listed[key], r)
-		}
-		if !page.HasMore {
-			break
-		}
-		if page.Cursor == "" || page.Cursor == cursor {
-			return fmt.Errorf("list damage reports: has_more with a cursor that does not move (%q)", page.Cursor)
-		}
-		cursor = page.Cursor
+	reports, err := listAllDamage(ctx, ad, courierID)
+	if err != nil {
+		return fmt.Errorf("list damage reports: %w", err)
+	}
+	listed := map[string][]syncproto.DamageReportView{}
+	for _, r := range reports {
+		key := photoDigests(r)
+		listed[key] = append(listed[key], r)
 	}
 	for _, e := range want {
 		views := listed[strings.Join(e.Digests, ",")]
@@ -348,7 +331,7 @@ func (p *photoCheck) checkReports(ctx context.Context, ad *admin, courierID stri
 		if !e.Real {
 			wantState = "pending"
 		}
-		if got := views[0].states(); got != strings.TrimSuffix(strings.Repeat(wantState+",", len(e.Digests)), ",") {
+		if got := photoStates(views[0]); got != strings.TrimSuffix(strings.Repeat(wantState+",", len(e.Digests)), ",") {
 			p.problem("damage report %s (op %s): photos %s, want all %s", views[0].ReportID, e.OpID, got, wantState)
 			continue
 		}
@@ -361,19 +344,23 @@ func (p *photoCheck) checkReports(ctx context.Context, ad *admin, courierID stri
 	return nil
 }
 
-// damageView is the part of a GET /v1/damage-reports entry the check reads.
-type damageView struct {
-	ReportID string      `json:"report_id"`
-	Photos   []photoView `json:"photos"`
+// listAllDamage reads every page of a courier's damage reports.
+func listAllDamage(ctx context.Context, ad *admin, courierID string) ([]syncproto.DamageReportView, error) {
+	return client.All(ctx, func(ctx context.Context, cursor string) (client.Page[syncproto.DamageReportView], error) {
+		q := url.Values{"courier_id": {courierID}, "limit": {strconv.Itoa(syncproto.MaxPullLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		l, err := ad.DamageReports(ctx, q)
+		if err != nil {
+			return client.Page[syncproto.DamageReportView]{}, err
+		}
+		return client.Page[syncproto.DamageReportView]{Items: l.Reports, Cursor: l.Cursor, HasMore: l.HasMore}, nil
+	})
 }
 
-// photoView is one photo of a damage report and its state.
-type photoView struct {
-	SHA256 string `json:"sha256"`
-	State  string `json:"state"`
-}
-
-func (v damageView) key() string {
+// photoDigests is a report's photo digests, comma-separated.
+func photoDigests(v syncproto.DamageReportView) string {
 	ds := make([]string, len(v.Photos))
 	for i, ph := range v.Photos {
 		ds[i] = ph.SHA256
@@ -381,7 +368,8 @@ func (v damageView) key() string {
 	return strings.Join(ds, ",")
 }
 
-func (v damageView) states() string {
+// photoStates is a report's photo states, comma-separated.
+func photoStates(v syncproto.DamageReportView) string {
 	s := make([]string, len(v.Photos))
 	for i, ph := range v.Photos {
 		s[i] = ph.State

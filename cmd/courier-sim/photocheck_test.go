@@ -17,6 +17,7 @@ import (
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // plainJPEG is a small grey JPEG of w×h without any APP segment.
@@ -36,10 +37,10 @@ func plainJPEG(t *testing.T, w, h int) []byte {
 func TestDisplayFaultFindsMetadataWrongTurnsAndOversizedCopies(t *testing.T) {
 	turned := shot{Width: 64, Height: 48, Orientation: 6} // shown 48×64
 	exif := exifSegment(exifMeta{Orientation: 1, Taken: time.Now(), Lat: 31, Lon: 121})
-	ok := &fetched{status: 200, header: http.Header{"Content-Type": {"image/jpeg"}}}
+	ok := &client.Response{Status: 200, Header: http.Header{"Content-Type": {"image/jpeg"}}}
 	tests := []struct {
 		name string
-		ans  *fetched
+		ans  *client.Response
 		s    shot
 		want string
 	}{
@@ -47,13 +48,13 @@ func TestDisplayFaultFindsMetadataWrongTurnsAndOversizedCopies(t *testing.T) {
 		{"a copy still carrying EXIF and GPS fails", ok, turned, "APP1"},
 		{"a copy left as stored, sideways, fails", ok, turned, "not upright"},
 		{"a copy over 1600 px fails", ok, shot{Width: 1700, Height: 1200, Orientation: 1}, "over 1600"},
-		{"an answer that is not a JPEG fails", &fetched{status: 200, header: http.Header{"Content-Type": {"image/png"}}}, turned, "image/png"},
+		{"an answer that is not a JPEG fails", &client.Response{Status: 200, Header: http.Header{"Content-Type": {"image/png"}}}, turned, "image/png"},
 	}
 	bodies := [][]byte{plainJPEG(t, 48, 64), withSegment(plainJPEG(t, 48, 64), exif), plainJPEG(t, 64, 48), plainJPEG(t, 1700, 1200), plainJPEG(t, 48, 64)}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ans := *tt.ans
-			ans.body = bodies[i]
+			ans.Body = bodies[i]
 			got := displayFault(&ans, tt.s)
 			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 				t.Errorf("fault %q, want one mentioning %q", got, tt.want)
@@ -89,10 +90,10 @@ func TestHandheldCheckCountsPhotosLeftBehind(t *testing.T) {
 
 // fakeBlobServer answers the routes the photo check reads, from maps.
 type fakeBlobServer struct {
-	originals  map[string][]byte // digest → bytes
-	incomplete map[string]bool   // HEAD says not whole
-	displays   map[string][]byte // digest → display copy
-	reports    []damageView      // courier u1's damage reports
+	originals  map[string][]byte            // digest → bytes
+	incomplete map[string]bool              // HEAD says not whole
+	displays   map[string][]byte            // digest → display copy
+	reports    []syncproto.DamageReportView // courier u1's damage reports
 }
 
 func (f *fakeBlobServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +148,7 @@ func TestPhotoCheckFindsPhotosNotStoredNotProcessedOrNotLinked(t *testing.T) {
 		shots = append(shots, shot{Digest: d, Width: 64 + i, Height: 48, Orientation: 6, Kind: syncproto.KindDamageReport})
 		statuses = append(statuses, &mobileapi.PhotoStatus{Digest: d, Size: int64(len(orig)), Sent: int64(len(orig)), State: mobileapi.PhotoUploaded})
 		reports = append(reports, expectedReport{OpID: "op-" + name, CourierID: "u1", Digests: []string{d}, Real: true})
-		v := damageView{ReportID: "dr-" + name}
+		v := syncproto.DamageReportView{ReportID: "dr-" + name}
 		state := "stored"
 		switch name {
 		case "half-uploaded":
@@ -158,12 +159,15 @@ func TestPhotoCheckFindsPhotosNotStoredNotProcessedOrNotLinked(t *testing.T) {
 		case "shown-pending":
 			state = "pending"
 		}
-		v.Photos = append(v.Photos, photoView{SHA256: d, State: state})
+		v.Photos = append(v.Photos, syncproto.PhotoState{SHA256: d, State: state})
 		fake.reports = append(fake.reports, v)
 	}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	ad := newAdmin(api{base: srv.URL, http: srv.Client()}, "admin", "pw")
+	ad := newAdmin(srv.URL, srv.Client(), "admin", "pw")
+	if err := ad.ensureLogin(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 
 	p, err := checkPhotos(context.Background(), ad, []handheldPhotos{{DeviceID: "pda-1", Shots: shots, Photos: statuses}}, reports)
 	if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // actorRows adds the lines of the actors' end check to the summary table.
@@ -12,7 +14,7 @@ func (s *summary) actorRows(row func(k string, v any)) {
 	row("callback tasks", fmt.Sprintf("%d created (%d from complaints), %d cancelled, %d reassigned; stale version refused %d of %d",
 		d.Created, d.Linked, d.Cancelled, d.Reassigned, d.StaleRefused, d.StaleTried))
 	row("task final states", fmt.Sprintf("%d of %d as their history implies (%d done, %d open, %d cancelled)",
-		ac.TasksRight, ac.Tasks, ac.ByStatus["done"], ac.ByStatus["open"], ac.ByStatus["cancelled"]))
+		ac.TasksRight, ac.Tasks, ac.ByStatus[syncproto.TaskDone], ac.ByStatus[syncproto.TaskOpen], ac.ByStatus[syncproto.TaskCancelled]))
 	row("callback outcomes", fmt.Sprintf("%d of %d on their tasks as recorded; %d flagged review_needed (answered while the task was cancelled or reassigned)",
 		ac.OutcomesRight, ac.Outcomes, ac.Flagged))
 	r := ac.Reveals
@@ -27,7 +29,7 @@ func (s *summary) actorRows(row func(k string, v any)) {
 		row("wake-ups", "not checked (no -fcm-fake)")
 	}
 	row("complaints", fmt.Sprintf("%d of %d listed as walked (%d from couriers' ops); %d walked: %d verified, %d handled, %d closed, %d exempted",
-		ac.ComplaintsRight, ac.Complaints, ac.ComplaintsFromOps, ac.Walked, ac.ByTarget["verified"], ac.ByTarget["handled"], ac.ByTarget["closed"], ac.Exempted))
+		ac.ComplaintsRight, ac.Complaints, ac.ComplaintsFromOps, ac.Walked, ac.ByTarget[syncproto.ComplaintVerified], ac.ByTarget[syncproto.ComplaintHandled], ac.ByTarget[syncproto.ComplaintClosed], ac.Exempted))
 	row("complaint steps", fmt.Sprintf("%d transitions recorded; illegal ones refused %d of %d; handhelds' open lists right %d of %d",
 		d.Transitions, d.IllegalRefused, d.IllegalTried, ac.ComplaintDevicesRight, ac.ComplaintDevices))
 	row("COD receipts", fmt.Sprintf("%d of %d applied receipts in the ledger exactly once, as recorded", ac.ReceiptsOnce, ac.Receipts))

@@ -42,13 +42,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	runID := newRunID(time.Now())
 	base := newBaseTransport(max(cfg.Couriers, maxLevel(cfg.Bench)))
 	defer base.CloseIdleConnections()
-	a := api{base: cfg.Server, http: &http.Client{Transport: base, Timeout: 2 * time.Minute}}
-	ad := newAdmin(a, cfg.AdminUser, cfg.AdminPass)
-	if _, err := ad.ensureLogin(ctx); err != nil {
+	hc := &http.Client{Transport: base, Timeout: 2 * time.Minute}
+	ad := newAdmin(cfg.Server, hc, cfg.AdminUser, cfg.AdminPass)
+	if err := ad.ensureLogin(ctx); err != nil {
 		return err
 	}
 	if len(cfg.Bench) > 0 {
-		return runBench(ctx, cfg, runID, ad, stdout)
+		return runBench(ctx, cfg, runID, ad, hc, stdout)
 	}
 	return runFleet(ctx, cfg, runID, ad, base, fake, stdout, stderr)
 }
@@ -98,9 +98,9 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 	if err != nil {
 		return err
 	}
-	audit, err := ad.auditOps(ctx)
+	audit, err := ad.AllAuditOps(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("read audit ops: %w", err)
 	}
 	devices, users := f.members()
 	hands, reports, err := f.photoStates()

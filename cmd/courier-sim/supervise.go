@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // superviseTick is the supervisor's cadence.
@@ -22,7 +25,7 @@ type superviseStats struct {
 	ResettleRefused              int
 	// Vehicles registered (Claimed of them first seen in a courier's
 	// log); a second registration of one id tried and refused with 409.
-	Registered         []newVehicle
+	Registered         []syncproto.NewVehicle
 	Claimed            int
 	DuplicateTried     int
 	DuplicateRefused   int
@@ -140,8 +143,7 @@ func (sv *supervisor) settle(ctx context.Context, n int) error {
 	}
 	ref := fmt.Sprintf("SIM-%s-ST%03d", sv.runID, sv.stats.Settlements+1)
 	want := sv.a.b.total(nos)
-	var ans settlementAnswer
-	err := sv.s.authed(ctx, http.MethodPost, "/v1/cod/settlements", map[string]any{"receipt_nos": nos, "reference": ref}, &ans)
+	ans, err := sv.s.Settle(ctx, &syncproto.SettlementRequest{ReceiptNos: nos, Reference: ref})
 	if err != nil {
 		sv.a.b.requeue(nos)
 		return sv.faults.soft(err, "settlement %s of %d receipts", ref, len(nos))
@@ -171,9 +173,9 @@ func (sv *supervisor) resettle(ctx context.Context) error {
 		return nil
 	}
 	sv.stats.ResettleTried++
-	err := sv.s.authed(ctx, http.MethodPost, "/v1/cod/settlements", map[string]any{"receipt_nos": []string{no}, "reference": "SIM-" + sv.runID + "-AGAIN"}, nil)
+	_, err := sv.s.Settle(ctx, &syncproto.SettlementRequest{ReceiptNos: []string{no}, Reference: "SIM-" + sv.runID + "-AGAIN"})
 	switch {
-	case statusOf(err) == http.StatusConflict:
+	case client.StatusOf(err) == http.StatusConflict:
 		sv.stats.ResettleRefused++
 	case err == nil:
 		sv.stats.ResettleBad++
@@ -187,7 +189,7 @@ func (sv *supervisor) resettle(ctx context.Context) error {
 // registerOwn registers two station vehicles, then the first again, which
 // must be refused.
 func (sv *supervisor) registerOwn(ctx context.Context) error {
-	vs := []newVehicle{
+	vs := []syncproto.NewVehicle{
 		{VehicleID: fmt.Sprintf("沪A-%s-S1", sv.runID), Kind: "electric tricycle", ServiceIntervalKM: 3000, ServiceIntervalDays: 60},
 		{VehicleID: fmt.Sprintf("沪A-%s-S2", sv.runID), Kind: "van", ServiceIntervalKM: 10000, ServiceIntervalDays: 180},
 	}
@@ -197,9 +199,9 @@ func (sv *supervisor) registerOwn(ctx context.Context) error {
 		}
 	}
 	sv.stats.DuplicateTried++
-	err := sv.s.authed(ctx, http.MethodPost, "/v1/vehicles", &vs[0], nil)
+	_, err := sv.s.RegisterVehicle(ctx, &vs[0])
 	switch {
-	case statusOf(err) == http.StatusConflict:
+	case client.StatusOf(err) == http.StatusConflict:
 		sv.stats.DuplicateRefused++
 	case err == nil:
 		sv.faults.add("vehicle %s was registered twice", vs[0].VehicleID)
@@ -209,9 +211,9 @@ func (sv *supervisor) registerOwn(ctx context.Context) error {
 	return nil
 }
 
-func (sv *supervisor) register(ctx context.Context, v newVehicle) error {
-	var got vehicleView
-	if err := sv.s.authed(ctx, http.MethodPost, "/v1/vehicles", &v, &got); err != nil {
+func (sv *supervisor) register(ctx context.Context, v syncproto.NewVehicle) error {
+	got, err := sv.s.RegisterVehicle(ctx, &v)
+	if err != nil {
 		return sv.faults.soft(err, "register vehicle %s", v.VehicleID)
 	}
 	if got.VehicleID != v.VehicleID || got.Kind != v.Kind {
@@ -227,9 +229,8 @@ func (sv *supervisor) register(ctx context.Context, v newVehicle) error {
 func (sv *supervisor) claim(ctx context.Context) error {
 	for _, c := range sv.f.couriers {
 		id := c.gen.vehicleID
-		var v vehicleView
-		err := sv.s.authed(ctx, http.MethodGet, "/v1/vehicles/"+url.PathEscape(id), nil, &v)
-		if statusOf(err) == http.StatusNotFound {
+		_, err := sv.s.Vehicle(ctx, id)
+		if client.StatusOf(err) == http.StatusNotFound {
 			continue // no log of it arrived yet
 		}
 		if err != nil {
@@ -237,7 +238,7 @@ func (sv *supervisor) claim(ctx context.Context) error {
 		}
 		sv.claimed = true
 		sv.stats.Claimed++
-		return sv.register(ctx, newVehicle{VehicleID: id, Kind: "electric scooter", ServiceIntervalKM: 4000, ServiceIntervalDays: 90})
+		return sv.register(ctx, syncproto.NewVehicle{VehicleID: id, Kind: "electric scooter", ServiceIntervalKM: 4000, ServiceIntervalDays: 90})
 	}
 	return nil
 }
@@ -245,7 +246,7 @@ func (sv *supervisor) claim(ctx context.Context) error {
 // certifyOpen lists the vehicles needing attention and certifies the open
 // defects of the run's ones: most repaired, some not needing repair.
 func (sv *supervisor) certifyOpen(ctx context.Context) error {
-	list, err := listAll[vehicleView](ctx, sv.s, "/v1/vehicles", url.Values{"attention": {"true"}}, "vehicles")
+	list, err := sv.s.AllVehicles(ctx, url.Values{"attention": {"true"}})
 	if err != nil {
 		return sv.faults.soft(err, "list vehicles needing attention")
 	}
@@ -253,28 +254,27 @@ func (sv *supervisor) certifyOpen(ctx context.Context) error {
 		if !sv.vehicles[v.VehicleID] || v.OpenDefects == 0 {
 			continue
 		}
-		path := "/v1/vehicles/" + url.PathEscape(v.VehicleID) + "/defects"
-		defects, err := listAll[defectView](ctx, sv.s, path, nil, "defects")
+		defects, err := sv.s.AllVehicleDefects(ctx, v.VehicleID)
 		if err != nil {
 			return sv.faults.soft(err, "list the defects of %s", v.VehicleID)
 		}
 		for _, df := range defects {
-			if df.Status != "open" {
+			if df.Status != syncproto.DefectOpen {
 				continue
 			}
-			res := "repaired"
+			res := syncproto.ResolutionRepaired
 			if sv.r.IntN(4) == 0 {
-				res = "not_needed"
+				res = syncproto.ResolutionNotNeeded
 			}
-			body := map[string]string{"resolution": res, "note": fmt.Sprintf("sim %s: %s checked at the station", sv.runID, df.Item)}
-			var got defectView
-			if err := sv.s.authed(ctx, http.MethodPost, path+"/"+url.PathEscape(df.DefectID)+"/certify", body, &got); err != nil {
+			body := &syncproto.CertifyDefect{Resolution: res, Note: fmt.Sprintf("sim %s: %s checked at the station", sv.runID, df.Item)}
+			got, err := sv.s.CertifyDefect(ctx, v.VehicleID, df.DefectID, body)
+			if err != nil {
 				if err := sv.faults.soft(err, "certify defect %s of %s", df.DefectID, v.VehicleID); err != nil {
 					return err
 				}
 				continue
 			}
-			if got.Status != "certified" || got.Resolution != res {
+			if got.Status != syncproto.DefectCertified || got.Resolution != res {
 				sv.faults.add("defect %s of %s certified %s: the view says %q, %q", df.DefectID, v.VehicleID, res, got.Status, got.Resolution)
 			}
 			if sv.certified[v.VehicleID] == nil {
@@ -282,7 +282,7 @@ func (sv *supervisor) certifyOpen(ctx context.Context) error {
 			}
 			sv.certified[v.VehicleID][df.DefectID] = res
 			sv.stats.Certified++
-			if res == "not_needed" {
+			if res == syncproto.ResolutionNotNeeded {
 				sv.stats.CertifiedNotNeeded++
 			}
 		}

@@ -10,13 +10,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/courier-sync/courier-sync/syncproto/client"
+
 	bbolt "go.etcd.io/bbolt"
 )
 
 // backup downloads a consistent copy of the store, fsyncs it, checks that it
 // opens as a bbolt file and passes bbolt's consistency check, and only then
 // renames it into place.
-func backup(ctx context.Context, c *client, admin, pass string, args []string, stdout, stderr io.Writer) error {
+func backup(ctx context.Context, c *client.Client, admin, pass string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "file to write the copy to")
@@ -26,20 +28,15 @@ func backup(ctx context.Context, c *client, admin, pass string, args []string, s
 	if *out == "" {
 		return errors.New("backup: -o FILE is required")
 	}
-	if err := c.login(ctx, admin, pass); err != nil {
+	if _, err := c.Login(ctx, admin, pass, deviceID); err != nil {
 		return err
 	}
-	resp, err := c.send(ctx, "GET", "/v1/admin/backup", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(*out), ".courier-backup-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, resp.Body)
+	n, err := c.Backup(ctx, tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -8,20 +8,14 @@ import (
 	"sort"
 	"text/tabwriter"
 	"time"
-)
 
-// purgeReport is the answer of POST /v1/admin/purge: counts by kind, never
-// the data.
-type purgeReport struct {
-	DryRun bool           `json:"dry_run"`
-	Cutoff time.Time      `json:"cutoff"`
-	Counts map[string]int `json:"counts"`
-}
+	"github.com/courier-sync/courier-sync/syncproto/client"
+)
 
 // purge erases customer personal data past the retention period (or with
 // -dry-run lists what would go). The store file does not shrink: compact a
 // backup (bbolt compact) to reclaim the space.
-func purge(ctx context.Context, c *client, admin, pass string, args []string, stdout, stderr io.Writer) error {
+func purge(ctx context.Context, c *client.Client, admin, pass string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dry := fs.Bool("dry-run", false, "only count what would be erased")
@@ -31,11 +25,11 @@ func purge(ctx context.Context, c *client, admin, pass string, args []string, st
 	if fs.NArg() > 0 {
 		return fmt.Errorf("purge: unexpected arguments %v", fs.Args())
 	}
-	if err := c.login(ctx, admin, pass); err != nil {
+	if _, err := c.Login(ctx, admin, pass, deviceID); err != nil {
 		return err
 	}
-	var rep purgeReport
-	if err := c.do(ctx, "POST", fmt.Sprintf("/v1/admin/purge?dry_run=%t", *dry), nil, &rep); err != nil {
+	rep, err := c.Purge(ctx, *dry)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "personal data of parcels whose last event is before %s\n", rep.Cutoff.Format(time.RFC3339))

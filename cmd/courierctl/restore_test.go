@@ -10,8 +10,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,56 +19,27 @@ import (
 	"github.com/courier-sync/courier-sync/server/crypt"
 	"github.com/courier-sync/courier-sync/server/stack"
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 	"github.com/google/uuid"
 )
 
-// api is a logged-in caller of an in-process server.
-type api struct {
-	t          *testing.T
-	base, tok  string
-	userID, as string
-}
-
-func (a *api) call(method, path string, body any, want int, out any) []byte {
-	a.t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		r = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, a.base+path, r)
-	if a.tok != "" {
-		req.Header.Set("Authorization", "Bearer "+a.tok)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		a.t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, data, want)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			a.t.Fatal(err)
-		}
-	}
-	return data
-}
-
-func loginAs(t *testing.T, base, user, pass, device string) *api {
+// loginAs returns a client of an in-process server logged in as user.
+func loginAs(t *testing.T, base, user, pass, device string) *client.Client {
 	t.Helper()
-	a := &api{t: t, base: base, as: user}
-	var tok syncproto.TokenResponse
-	a.call("POST", "/v1/auth/login", syncproto.LoginRequest{Username: user, Password: pass, DeviceID: device}, 200, &tok)
-	a.tok, a.userID = tok.AccessToken, tok.UserID
-	return a
+	c := client.New(base)
+	if _, err := c.Login(t.Context(), user, pass, device); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// must returns v, or panics with err (which fails the test with its
+// stack).
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func serve(t *testing.T, dir string) (*stack.Stack, string) {
@@ -108,8 +77,9 @@ func TestBackupWipeRestoreLosesNothing(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	s, base := serve(t, data)
 	root := loginAs(t, base, "root", "root-password", "console")
-	root.call("POST", "/v1/admin/users", syncproto.CreateUserRequest{Username: "courier.a", Password: "courier-pass-1", Role: syncproto.RoleCourier}, 201, nil)
-	root.call("POST", "/v1/admin/users", syncproto.CreateUserRequest{Username: "disp", Password: "disp-pass-1", Role: syncproto.RoleDispatcher}, 201, nil)
+	ctx := t.Context()
+	must(root.CreateUser(ctx, &syncproto.CreateUserRequest{Username: "courier.a", Password: "courier-pass-1", Role: syncproto.RoleCourier}))
+	must(root.CreateUser(ctx, &syncproto.CreateUserRequest{Username: "disp", Password: "disp-pass-1", Role: syncproto.RoleDispatcher}))
 	c := loginAs(t, base, "courier.a", "courier-pass-1", "pda-1")
 	disp := loginAs(t, base, "disp", "disp-pass-1", "console-1")
 
@@ -119,20 +89,18 @@ func TestBackupWipeRestoreLosesNothing(t *testing.T) {
 		raw, _ := json.Marshal(map[string]any{"waybill": fmt.Sprintf("SF%010d", i), "sender": party, "recipient": party, "weight_g": 1200,
 			"declared_value_cents": 5000, "insured": false, "cod_amount_cents": 0, "inspected": true})
 		op := syncproto.Op{OpID: uuid.NewString(), Seq: int64(i), Kind: syncproto.KindPickup, RecordedAt: time.Now().Format(time.RFC3339Nano), Payload: raw}
-		var res syncproto.PushResponse
-		c.call("POST", "/v1/sync/push", syncproto.PushRequest{DeviceID: "pda-1", Ops: []syncproto.Op{op}}, 200, &res)
+		res := must(c.Push(ctx, &syncproto.PushRequest{DeviceID: "pda-1", Ops: []syncproto.Op{op}}))
 		if res.Results[0].Status != syncproto.StatusApplied {
 			t.Fatalf("push: %+v", res.Results[0])
 		}
 		acked = append(acked, op.OpID)
 	}
-	var task struct {
-		TaskID string `json:"task_id"`
-	}
-	disp.call("POST", "/v1/callbacks", map[string]any{"courier_id": c.userID, "waybill": "SF0000000001", "reason": "call",
-		"customer": map[string]any{"name": "张伟", "phone": "13812345678"}}, 201, &task)
+	task := must(disp.CreateCallback(ctx, &syncproto.NewCallback{CourierID: c.UserID(), Waybill: "SF0000000001", Reason: "call",
+		Customer: syncproto.Customer{Name: "张伟", Phone: "13812345678"}}))
 	img, digest := photo(t)
-	c.call("PUT", "/v1/blobs/"+digest, img, 201, nil)
+	if created, err := c.PutBlob(ctx, digest, "image/png", img); err != nil || !created {
+		t.Fatalf("put photo: %v %v", created, err)
+	}
 	s.WaitPhotos()
 
 	// Backup, as the README says: the hot copy, then keys and blobs.
@@ -197,10 +165,8 @@ func TestBackupWipeRestoreLosesNothing(t *testing.T) {
 	defer s.Shutdown(5 * time.Second)
 	root = loginAs(t, base, "root", "root-password", "console")
 	c = loginAs(t, base, "courier.a", "courier-pass-1", "pda-1")
-	var audit syncproto.AuditOpList
-	root.call("GET", "/v1/audit/ops?limit=500", nil, 200, &audit)
 	seen := map[string]int{}
-	for _, o := range audit.Ops {
+	for _, o := range must(root.AllAuditOps(ctx, nil)) {
 		seen[o.OpID]++
 	}
 	for _, id := range acked {
@@ -208,12 +174,11 @@ func TestBackupWipeRestoreLosesNothing(t *testing.T) {
 			t.Errorf("acknowledged op %s is in the restored audit %d times, want once", id, seen[id])
 		}
 	}
-	var contact struct{ Name, Phone string }
-	c.call("POST", "/v1/callbacks/"+task.TaskID+"/contact", nil, 200, &contact)
+	contact := must(c.RevealContact(ctx, task.TaskID))
 	if contact.Phone != "13812345678" || contact.Name != "张伟" {
 		t.Fatalf("revealed %+v after the restore", contact)
 	}
-	if got := c.call("GET", "/v1/blobs/"+digest+"/original", nil, 200, nil); !bytes.Equal(got, img) {
+	if got := must(c.GetBlob(ctx, digest, client.VariantOriginal)); !bytes.Equal(got.Body, img) {
 		t.Fatal("the restored photo differs from the uploaded one")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 const usage = `usage: courierctl [-server URL] [-admin user:pass] <command>
@@ -52,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !ok || user == "" {
 		return errors.New("admin credentials needed: -admin user:pass or COURIERCTL_ADMIN")
 	}
-	c := &client{base: strings.TrimRight(*server, "/")}
+	c := client.New(*server)
 	switch cmd := strings.Join(rest[:min(2, len(rest))], " "); {
 	case cmd == "user add":
 		return userAdd(ctx, c, user, pass, rest[2:], stdout, stderr)
@@ -74,3 +76,6 @@ func or(v, def string) string {
 	}
 	return v
 }
+
+// deviceID is the device the admin's sessions are bound to.
+const deviceID = "courierctl"

@@ -9,9 +9,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
-func userAdd(ctx context.Context, c *client, admin, pass string, args []string, stdout, stderr io.Writer) error {
+func userAdd(ctx context.Context, c *client.Client, admin, pass string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var req syncproto.CreateUserRequest
@@ -22,27 +23,27 @@ func userAdd(ctx context.Context, c *client, admin, pass string, args []string, 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := c.login(ctx, admin, pass); err != nil {
+	if _, err := c.Login(ctx, admin, pass, deviceID); err != nil {
 		return err
 	}
-	var u syncproto.User
-	if err := c.do(ctx, "POST", "/v1/admin/users", req, &u); err != nil {
+	u, err := c.CreateUser(ctx, &req)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s (%s, %s)\n", u.Username, u.UserID, u.Role)
 	return nil
 }
 
-func userList(ctx context.Context, c *client, admin, pass string, stdout io.Writer) error {
-	if err := c.login(ctx, admin, pass); err != nil {
+func userList(ctx context.Context, c *client.Client, admin, pass string, stdout io.Writer) error {
+	if _, err := c.Login(ctx, admin, pass, deviceID); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER ID\tUSERNAME\tROLE\tDISPLAY NAME")
 	cursor := ""
 	for {
-		var page syncproto.UserList
-		if err := c.do(ctx, "GET", "/v1/admin/users?limit=500&cursor="+url.QueryEscape(cursor), nil, &page); err != nil {
+		page, err := c.Users(ctx, url.Values{"limit": {"500"}, "cursor": {cursor}})
+		if err != nil {
 			return err
 		}
 		for _, u := range page.Users {

@@ -3,22 +3,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
-// apiClient speaks the v1 wire protocol to courierd over loopback.
+// apiClient speaks the v1 wire protocol to courierd over loopback, through
+// syncproto/client, on a transport that can drop an answer unread.
 type apiClient struct {
 	http *http.Client
 }
@@ -30,7 +29,12 @@ func newAPIClient(t *testing.T) *apiClient {
 		IdleConnTimeout:     30 * time.Second,
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &apiClient{http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	return &apiClient{http: &http.Client{Transport: &dropper{tr}, Timeout: 30 * time.Second}}
+}
+
+// to returns a client of the server at base on c's transport.
+func (c *apiClient) to(base string, opts ...client.Option) *client.Client {
+	return client.New(base, append([]client.Option{client.WithHTTPClient(c.http)}, opts...)...)
 }
 
 // reply is a complete HTTP response. A request that got no complete
@@ -50,6 +54,36 @@ func (e *wireError) Unwrap() error { return e.err }
 // does when the server dies before the device has read the answer.
 var errDropped = errors.New("response dropped unread")
 
+// dropKey carries a request's onHeaders hook in its context.
+type dropKey struct{}
+
+// dropper is a transport that asks the request's hook, once the status
+// line and headers have arrived, whether to throw the answer away unread.
+type dropper struct{ http.RoundTripper }
+
+func (d *dropper) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := d.RoundTripper.RoundTrip(r)
+	if hook, ok := r.Context().Value(dropKey{}).(func(int) bool); ok && err == nil && hook(resp.StatusCode) {
+		resp.Body.Close()
+		return nil, errDropped
+	}
+	return resp, err
+}
+
+// wire turns an error of the client that is not an answer into a
+// *wireError (or the context's cause).
+func wire(ctx context.Context, err error) error {
+	var ae *client.Error
+	switch {
+	case err == nil || errors.As(err, &ae):
+		return err
+	case ctx.Err() != nil:
+		return context.Cause(ctx)
+	default:
+		return &wireError{err}
+	}
+}
+
 // send makes one request. The error is a *wireError, or the context's.
 func (c *apiClient) send(ctx context.Context, method, base, path, token string, in any) (reply, error) {
 	return c.sendWith(ctx, method, base, path, token, in, nil)
@@ -59,44 +93,27 @@ func (c *apiClient) send(ctx context.Context, method, base, path, token string, 
 // have arrived; when it returns true the body is not read and the request
 // counts as unanswered (errDropped).
 func (c *apiClient) sendWith(ctx context.Context, method, base, path, token string, in any, onHeaders func(status int) (drop bool)) (reply, error) {
-	var body io.Reader
-	if in != nil {
+	var body []byte
+	var h http.Header
+	switch v := in.(type) {
+	case nil:
+	case json.RawMessage:
+		body, h = v, http.Header{"Content-Type": {"application/json"}}
+	default:
 		b, err := json.Marshal(in)
 		if err != nil {
 			return reply{}, err
 		}
-		body = bytes.NewReader(b)
+		body, h = b, http.Header{"Content-Type": {"application/json"}}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
+	if onHeaders != nil {
+		ctx = context.WithValue(ctx, dropKey{}, onHeaders)
+	}
+	r, err := c.to(base).SendAs(ctx, token, method, path, h, body)
 	if err != nil {
-		return reply{}, err
+		return reply{}, wire(ctx, err)
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set(syncproto.ProtocolHeader, strconv.Itoa(syncproto.ProtocolVersion))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return reply{}, context.Cause(ctx)
-		}
-		return reply{}, &wireError{err}
-	}
-	defer resp.Body.Close()
-	if onHeaders != nil && onHeaders(resp.StatusCode) {
-		return reply{}, &wireError{errDropped}
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		if ctx.Err() != nil {
-			return reply{}, context.Cause(ctx)
-		}
-		return reply{}, &wireError{err}
-	}
-	return reply{status: resp.StatusCode, body: b}, nil
+	return reply{status: r.Status, body: r.Body}, nil
 }
 
 // decode unmarshals a 2xx body into out, or describes the error body.
@@ -118,14 +135,9 @@ func (r reply) decode(want int, out any) error {
 // login opens a session for username on device and returns the access
 // token.
 func (c *apiClient) login(ctx context.Context, base, username, password, device string) (string, error) {
-	r, err := c.send(ctx, http.MethodPost, base, "/v1/auth/login", "",
-		syncproto.LoginRequest{Username: username, Password: password, DeviceID: device})
+	tok, err := c.to(base).Login(ctx, username, password, device)
 	if err != nil {
-		return "", err
-	}
-	var tok syncproto.TokenResponse
-	if err := r.decode(http.StatusOK, &tok); err != nil {
-		return "", fmt.Errorf("login %s on %s: %w", username, device, err)
+		return "", fmt.Errorf("login %s on %s: %w", username, device, wire(ctx, err))
 	}
 	if tok.AccessToken == "" || tok.TokenType != "Bearer" {
 		return "", fmt.Errorf("login %s: token response %+v", username, tok)
@@ -135,43 +147,20 @@ func (c *apiClient) login(ctx context.Context, base, username, password, device 
 
 // createCourier creates a courier account as the admin.
 func (c *apiClient) createCourier(ctx context.Context, base, adminToken, username, password string) (syncproto.User, error) {
-	r, err := c.send(ctx, http.MethodPost, base, "/v1/admin/users", adminToken,
-		syncproto.CreateUserRequest{Username: username, Password: password, Role: syncproto.RoleCourier})
+	u, err := c.to(base, client.WithToken(adminToken)).CreateUser(ctx,
+		&syncproto.CreateUserRequest{Username: username, Password: password, Role: syncproto.RoleCourier})
 	if err != nil {
-		return syncproto.User{}, err
+		return syncproto.User{}, fmt.Errorf("create courier %s: %w", username, wire(ctx, err))
 	}
-	var u syncproto.User
-	if err := r.decode(http.StatusCreated, &u); err != nil {
-		return u, fmt.Errorf("create courier %s: %w", username, err)
-	}
-	return u, nil
+	return *u, nil
 }
 
-// auditOps reads the whole op audit trail, page by page, as the admin,
-// logging in again when the session is no longer known.
+// auditOps reads the whole op audit trail, page by page, as the admin.
 func (c *apiClient) auditOps(ctx context.Context, base string) ([]syncproto.AuditOp, error) {
-	token, err := c.login(ctx, base, adminUser, adminPassword, "admin-console")
-	if err != nil {
-		return nil, err
+	admin := c.to(base)
+	if _, err := admin.Login(ctx, adminUser, adminPassword, "admin-console"); err != nil {
+		return nil, wire(ctx, err)
 	}
-	var all []syncproto.AuditOp
-	cursor := ""
-	for page := 0; ; page++ {
-		r, err := c.send(ctx, http.MethodGet, base, "/v1/audit/ops?limit=500&cursor="+url.QueryEscape(cursor), token, nil)
-		if err != nil {
-			return nil, err
-		}
-		var list syncproto.AuditOpList
-		if err := r.decode(http.StatusOK, &list); err != nil {
-			return nil, fmt.Errorf("audit page %d: %w", page, err)
-		}
-		all = append(all, list.Ops...)
-		if !list.HasMore {
-			return all, nil
-		}
-		if list.Cursor == cursor || len(list.Ops) == 0 {
-			return nil, fmt.Errorf("audit page %d: has_more with cursor %q not moving", page, list.Cursor)
-		}
-		cursor = list.Cursor
-	}
+	all, err := admin.AllAuditOps(ctx, url.Values{"limit": {"500"}})
+	return all, wire(ctx, err)
 }

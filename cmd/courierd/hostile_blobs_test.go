@@ -13,7 +13,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/courier-sync/courier-sync/server/photo/phototest"
 	"github.com/courier-sync/courier-sync/syncproto"
+	"github.com/courier-sync/courier-sync/syncproto/client"
 	"github.com/google/uuid"
 )
 
@@ -97,15 +97,16 @@ func rawUpload(t *testing.T, base, method, digest, token string, hdr string, bod
 
 func putPhoto(t *testing.T, base, token string, photo []byte) int {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(t.Context(), "PUT", base+"/v1/blobs/"+sha(photo), bytes.NewReader(photo))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	created, err := client.New(base, client.WithToken(token)).PutBlob(t.Context(), sha(photo), "", photo)
+	switch {
+	case client.StatusOf(err) != 0:
+		return client.StatusOf(err)
+	case err != nil:
 		t.Fatal(err)
+	case created:
+		return http.StatusCreated
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return http.StatusOK
 }
 
 func TestHostileBlobsSmuggledRequestIsNeverExecuted(t *testing.T) {

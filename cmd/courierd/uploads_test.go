@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/courier-sync/courier-sync/syncproto/client"
 )
 
 // photoUploader uploads photos (PUT /v1/blobs/{sha256}) as one courier
@@ -95,21 +95,22 @@ func (u *photoUploader) run(ctx context.Context) error {
 }
 
 func (u *photoUploader) put(ctx context.Context, base string, p []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+"/v1/blobs/"+digestHex(p), bytes.NewReader(p))
-	if err != nil {
+	created, err := u.on(base).PutBlob(ctx, digestHex(p), "image/jpeg", p)
+	switch {
+	case client.StatusOf(err) != 0:
+		return client.StatusOf(err), nil
+	case err != nil:
 		return 0, err
+	case created:
+		return http.StatusCreated, nil
+	default:
+		return http.StatusOK, nil
 	}
-	req.Header.Set("Authorization", "Bearer "+u.token)
-	req.Header.Set("Content-Type", "image/jpeg")
-	resp, err := u.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return 0, err
-	}
-	return resp.StatusCode, nil
+}
+
+// on returns a client of the server at base as the uploading courier.
+func (u *photoUploader) on(base string) *client.Client {
+	return client.New(base, client.WithHTTPClient(u.client), client.WithToken(u.token))
 }
 
 // acknowledged returns a copy of the acknowledged photos by digest.
@@ -128,34 +129,19 @@ func (u *photoUploader) acknowledged() map[string][]byte {
 // very bytes uploaded.
 func (u *photoUploader) check(ctx context.Context, base string, acked map[string][]byte, withBytes bool) []error {
 	var errs []error
+	c := u.on(base)
 	for d, p := range acked {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodHead, base+"/v1/blobs/"+d, nil)
-		req.Header.Set("Authorization", "Bearer "+u.token)
-		resp, err := u.client.Do(req)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("HEAD photo %s: %v", d[:12], err))
-			continue
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 || resp.Header.Get("Upload-Complete") != "?1" || resp.Header.Get("Upload-Offset") != strconv.Itoa(len(p)) {
-			errs = append(errs, fmt.Errorf("acknowledged photo %s: HEAD %d, offset %q, complete %q", d[:12], resp.StatusCode,
-				resp.Header.Get("Upload-Offset"), resp.Header.Get("Upload-Complete")))
+		held, complete, err := c.BlobOffset(ctx, d)
+		if err != nil || !complete || held != int64(len(p)) {
+			errs = append(errs, fmt.Errorf("acknowledged photo %s: HEAD offset %d, complete %v (%v)", d[:12], held, complete, err))
 			continue
 		}
 		if !withBytes {
 			continue
 		}
-		req, _ = http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/blobs/"+d+"/original", nil)
-		req.Header.Set("Authorization", "Bearer "+u.token)
-		resp, err = u.client.Do(req)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		got, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 || !bytes.Equal(got, p) {
-			errs = append(errs, fmt.Errorf("acknowledged photo %s: GET original %d, %d bytes, want the %d uploaded", d[:12], resp.StatusCode, len(got), len(p)))
+		got, err := c.GetBlob(ctx, d, client.VariantOriginal)
+		if err != nil || !bytes.Equal(got.Body, p) {
+			errs = append(errs, fmt.Errorf("acknowledged photo %s: GET original (%v) is not the %d bytes uploaded", d[:12], err, len(p)))
 		}
 	}
 	return errs

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -29,36 +28,33 @@ func TestWakeUpsPendingAtAKillAreSentAfterRestart(t *testing.T) {
 	s.open()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c := newAPIClient(t)
-	admin, err := c.login(ctx, s.url(), adminUser, adminPassword, "console")
+	api := newAPIClient(t)
+	admin := api.to(s.url())
+	if _, err := admin.Login(ctx, adminUser, adminPassword, "console"); err != nil {
+		t.Fatal(err)
+	}
+	courier, err := admin.CreateUser(ctx, &syncproto.CreateUserRequest{Username: "wake-courier", Password: "courier-password-1", Role: syncproto.RoleCourier})
 	if err != nil {
 		t.Fatal(err)
 	}
-	courier, err := c.createCourier(ctx, s.url(), admin, "wake-courier", "courier-password-1")
-	if err != nil {
+	if _, err := admin.CreateUser(ctx, &syncproto.CreateUserRequest{Username: "wake-dispatcher", Password: "dispatcher-password-1", Role: syncproto.RoleDispatcher}); err != nil {
+		t.Fatalf("create dispatcher: %v", err)
+	}
+	device := api.to(s.url())
+	if _, err := device.Login(ctx, "wake-courier", "courier-password-1", "pda-7"); err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.send(ctx, http.MethodPost, s.url(), "/v1/admin/users", admin,
-		syncproto.CreateUserRequest{Username: "wake-dispatcher", Password: "dispatcher-password-1", Role: syncproto.RoleDispatcher})
-	if err != nil || r.decode(http.StatusCreated, nil) != nil {
-		t.Fatalf("create dispatcher: %v %s", err, r.body)
+	if err := device.PutPushToken(ctx, "fcm-token-pda-7"); err != nil {
+		t.Fatalf("push token: %v", err)
 	}
-	device, err := c.login(ctx, s.url(), "wake-courier", "courier-password-1", "pda-7")
-	if err != nil {
+	disp := api.to(s.url())
+	if _, err := disp.Login(ctx, "wake-dispatcher", "dispatcher-password-1", "console-d"); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := c.send(ctx, http.MethodPut, s.url(), "/v1/devices/self/push-token", device,
-		syncproto.PushTokenRequest{FCMToken: "fcm-token-pda-7"}); err != nil || r.status != http.StatusNoContent {
-		t.Fatalf("push token: %v %d %s", err, r.status, r.body)
-	}
-	disp, err := c.login(ctx, s.url(), "wake-dispatcher", "dispatcher-password-1", "console-d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	task := map[string]any{"courier_id": courier.UserID, "waybill": "SF7700112233", "reason": "customer asked for a call",
-		"customer": map[string]string{"name": "王芳", "phone": "13912345678"}, "due_by": time.Now().Add(time.Hour).Format(time.RFC3339)}
-	if r, err := c.send(ctx, http.MethodPost, s.url(), "/v1/callbacks", disp, task); err != nil || r.status != http.StatusCreated {
-		t.Fatalf("create task: %v %d %s", err, r.status, r.body)
+	task := &syncproto.NewCallback{CourierID: courier.UserID, Waybill: "SF7700112233", Reason: "customer asked for a call",
+		Customer: syncproto.Customer{Name: "王芳", Phone: "13912345678"}, DueBy: time.Now().Add(time.Hour).Format(time.RFC3339)}
+	if _, err := disp.CreateCallback(ctx, task); err != nil {
+		t.Fatalf("create task: %v", err)
 	}
 	// The sender has tried and failed at least once: the wake-up is pending.
 	if err := fake.WaitRequests(30*time.Second, 1); err != nil {
