@@ -45,9 +45,9 @@ func ReceiptDiscrepancy(pk *CODPickup, amount int64) *CODDiscrepancy {
 	return nil
 }
 
-// Cents is how far amount is from what was expected (0 when nothing
-// was).
-func (d *CODDiscrepancy) Cents(amount int64) int64 {
+// DiscrepancyCents is how far amount is from what d expected (0 when
+// nothing was).
+func DiscrepancyCents(d *CODDiscrepancy, amount int64) int64 {
 	if d.ExpectedCents == nil {
 		return 0
 	}
@@ -105,7 +105,7 @@ func RecordCODReceipt(tx CODIntakeTx, courierID, opID string, p *syncproto.CODRe
 		in.Flags = []string{FlagCODDiscrepancy}
 		err := tx.AddDiscrepancy(&CODDiscrepancyRecord{Code: d.Code, CourierID: courierID, ReceiptNo: p.ReceiptNo,
 			Waybill: p.Waybill, AmountCents: p.AmountCents, ExpectedCents: d.ExpectedCents,
-			DiscrepancyCents: d.Cents(p.AmountCents), At: now, Note: d.Note})
+			DiscrepancyCents: DiscrepancyCents(d, p.AmountCents), At: now, Note: d.Note})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -218,7 +218,7 @@ func TestRecordCODReceiptDecidesDuplicatesRoomAndDiscrepancies(t *testing.T) {
 		t.Fatalf("duplicate receipt: %v %v", rej, err)
 	}
 	in, _, _ = RecordCODReceipt(m, "u7", "op-3", receipt("WB1", "R2", 1000), ledgerT0, ledgerT0)
-	if in.Discrepancy.Code != DiscrepancyDuplicateCollection || in.Discrepancy.Cents(1000) != 1000 {
+	if in.Discrepancy.Code != DiscrepancyDuplicateCollection || DiscrepancyCents(in.Discrepancy, 1000) != 1000 {
 		t.Fatalf("second collection: %+v", in.Discrepancy)
 	}
 	in, _, _ = RecordCODReceipt(m, "u7", "op-4", receipt("WB2", "R3", 1000), ledgerT0, ledgerT0)

@@ -54,7 +54,7 @@ func VehicleAt(v *VehicleRecord, f VehicleFacts, t time.Time, current bool, s Se
 	if !current {
 		out.OpenDefects = 0
 		for i := range f.Defects {
-			if f.Defects[i].OpenAt(t) {
+			if DefectOpenAt(&f.Defects[i], t) {
 				out.OpenDefects++
 			}
 		}

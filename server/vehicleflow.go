@@ -57,9 +57,9 @@ type VehicleTx interface {
 	Audit(e AuditEvent) error
 }
 
-// OpenAt reports whether the defect was open at t: opened by then and not
+// DefectOpenAt reports whether d was open at t: opened by then and not
 // yet certified.
-func (d *Defect) OpenAt(t time.Time) bool {
+func DefectOpenAt(d *Defect, t time.Time) bool {
 	return !d.OpenedAt.After(t) && (d.CertifiedAt == nil || d.CertifiedAt.After(t))
 }
 
