@@ -45,7 +45,10 @@ var (
 )
 
 // schemaVersion is the layout version written into meta.
-const schemaVersion = 1
+const schemaVersion = SchemaVersion
+
+// SchemaVersion is the layout version this code writes (courierctl stats shows a file's).
+const SchemaVersion = 1
 
 // appendFill is the page fill of buckets whose keys only grow (sequences,
 // time-ordered ids): bbolt's default of one half leaves such pages half
