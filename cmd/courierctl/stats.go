@@ -44,10 +44,12 @@ func writeStats(w io.Writer, path string, st *bolt.StoreStats) {
 		return fmt.Sprintf("%.0f", float64(n)/float64(st.Ops))
 	}
 	free := int64(st.FreePages) * int64(st.PageSize)
+	inUse := st.HighWater - free
 	fmt.Fprintf(w, "store %s: schema %d, %s in %d-byte pages, %d ops stored, %s bytes/op on disk\n",
 		path, st.Schema, size(st.FileBytes), st.PageSize, st.Ops, perOp(st.FileBytes))
-	fmt.Fprintf(w, "free pages: %d (%s, %.1f %% of the file), pending %d\n\n",
-		st.FreePages, size(free), pct(free, st.FileBytes), st.PendingPages)
+	fmt.Fprintf(w, "pages in use: %s, %s bytes/op (the rest: free pages and room allocated ahead)\n", size(inUse), perOp(inUse))
+	fmt.Fprintf(w, "free pages: %d (%s, %.1f %% of the file), pending %d; allocated ahead %s\n\n",
+		st.FreePages, size(free), pct(free, st.FileBytes), st.PendingPages, size(st.FileBytes-st.HighWater))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "bucket\tkeys\tkey bytes\tvalue bytes\tpages\tdepth\tallocated\tfill\tshare of file\tbytes/op\t")
 	var accounted int64
@@ -61,9 +63,11 @@ func writeStats(w io.Writer, path string, st *bolt.StoreStats) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%s\t%.0f %%\t%.1f %%\t%s\t\n", b.Name, b.Keys, size(b.KeyBytes), size(b.ValueBytes),
 			b.Pages, b.Depth, size(b.Alloc()), 100*b.Fill(), pct(b.Alloc(), st.FileBytes), perOp(b.Alloc()))
 	}
-	other := st.FileBytes - accounted - free
+	other := st.HighWater - accounted - free
+	ahead := st.FileBytes - st.HighWater
 	fmt.Fprintf(tw, "(free pages)\t\t\t\t%d\t\t%s\t\t%.1f %%\t%s\t\n", st.FreePages, size(free), pct(free, st.FileBytes), perOp(free))
-	fmt.Fprintf(tw, "(meta, freelist, root, unused tail)\t\t\t\t\t\t%s\t\t%.1f %%\t%s\t\n", size(other), pct(other, st.FileBytes), perOp(other))
+	fmt.Fprintf(tw, "(meta, freelist, root pages)\t\t\t\t\t\t%s\t\t%.1f %%\t%s\t\n", size(other), pct(other, st.FileBytes), perOp(other))
+	fmt.Fprintf(tw, "(allocated ahead)\t\t\t\t\t\t%s\t\t%.1f %%\t%s\t\n", size(ahead), pct(ahead, st.FileBytes), perOp(ahead))
 	tw.Flush()
 	fmt.Fprintf(w, "(%d empty buckets not shown)\n\nops by kind:\n", empty)
 	for _, k := range slices.Sorted(maps.Keys(st.OpsByKind)) {

@@ -311,7 +311,7 @@ func rewrite(b *bbolt.Bucket, dryRun bool, fn func(k []byte, r record) (bool, er
 			return nil
 		}
 		var r record
-		if json.Unmarshal(v, &r) != nil {
+		if json.Unmarshal(recordJSON(v), &r) != nil {
 			return nil // not a JSON record: nothing this purge knows to erase
 		}
 		ok, err := fn(k, r)
@@ -436,7 +436,7 @@ func lastEvents(tx *bbolt.Tx) (map[string]time.Time, error) {
 				return nil
 			}
 			var r record
-			if json.Unmarshal(v, &r) != nil {
+			if json.Unmarshal(recordJSON(v), &r) != nil {
 				return nil // not ours to judge; it keeps no personal data we purge
 			}
 			wb := r.waybill(inner)

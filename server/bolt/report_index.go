@@ -86,23 +86,13 @@ func (d *DB) catchUpReport(tx *bbolt.Tx) error {
 
 	pickups := map[string]int64{}
 	opsMark := mark(meta, keyOpsMark)
-	ops := tx.Bucket(bucketOps)
 	c := tx.Bucket(bucketAuditOps).Cursor()
 	n := 0
 	for k, v := c.Seek(u64(opsMark + 1)); k != nil && n < reportCatchUpBatch; k, v = c.Next() {
 		n++
 		opsMark = beUint(k)
-		var r struct {
-			Kind       string `json:"kind"`
-			Status     string `json:"status"`
-			RecordedAt string `json:"recorded_at"`
-			CourierID  string `json:"courier_id"`
-		}
-		raw := ops.Get(v)
-		if raw == nil {
-			continue
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
+		r, err := decodeOpRecord(v)
+		if err != nil {
 			return err
 		}
 		if r.Kind != syncproto.KindPickup || r.Status != syncproto.StatusApplied {

@@ -17,6 +17,9 @@ type StoreStats struct {
 	// FreePages are pages free for reuse; PendingPages are freed by a
 	// transaction still in flight (none for a closed store).
 	FreePages, PendingPages int
+	// HighWater is the bytes up to the last page in use; the file beyond
+	// it is room bbolt allocated ahead (up to 16 MiB at a time).
+	HighWater int64
 	// Schema is the layout version the file records.
 	Schema uint64
 	// Buckets are the top-level buckets, largest first (nested buckets
@@ -63,7 +66,7 @@ func Stats(path string) (*StoreStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	bdb, err := bbolt.Open(path, 0o400, &bbolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	bdb, err := bbolt.Open(path, 0o400, &bbolt.Options{ReadOnly: true, PreLoadFreelist: true, Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s read-only (is courierd running on it?): %w", path, err)
 	}
@@ -73,6 +76,7 @@ func Stats(path string) (*StoreStats, error) {
 	s := bdb.Stats()
 	st.FreePages, st.PendingPages = s.FreePageN, s.PendingPageN
 	err = bdb.View(func(tx *bbolt.Tx) error {
+		st.HighWater = tx.Size()
 		if v := tx.Bucket(bucketMeta).Get(keySchema); len(v) == 8 {
 			st.Schema = beUint(v)
 		}
