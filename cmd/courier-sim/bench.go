@@ -38,6 +38,9 @@ type benchDevice struct {
 	deviceID string
 	token    string
 	seq      int64
+	v4       bool     // random op ids
+	keep     bool     // keep acked
+	acked    []string // op ids the server acknowledged as applied
 }
 
 // benchLevel is the measurement of one device count.
@@ -47,10 +50,14 @@ type benchLevel struct {
 	Ops         int64
 	Wall        time.Duration
 	Latencies   []time.Duration
-	Errors      int64 // failed pushes, or ops not applied once
+	Errors      int64 // failed pushes, or ops not applied once, or lost
+	Verified    int64 // acknowledged ops found applied in the audit log
+	Missing     int64 // acknowledged ops not found
 	PullTime    time.Duration
 	PullChanges int
 	PeakRSS     string
+	benchServer // the server's side, when -server-pid is given
+	devs        []*benchDevice
 }
 
 // runBench measures push throughput and latency for each device count in
@@ -80,12 +87,20 @@ func runBench(ctx context.Context, cfg *config, runID string, ad *admin, stdout 
 		if err != nil {
 			return err
 		}
+		if cfg.BenchOps == 0 { // a loader's level is not verified: it would hold every op id
+			if err := verifyAcked(ctx, ad, lv); err != nil {
+				return err
+			}
+		}
 		if cfg.ServerPID > 0 {
 			lv.PeakRSS, _ = peakRSS(cfg.ServerPID)
 		}
 		levels = append(levels, lv)
 	}
 	writeBench(stdout, levels)
+	if err := benchExtras(ctx, cfg, runID, ad, levels, stdout); err != nil {
+		return err
+	}
 	var failed int64
 	for _, lv := range levels {
 		failed += lv.Errors
@@ -100,9 +115,13 @@ func runBench(ctx context.Context, cfg *config, runID string, ad *admin, stdout 
 func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*benchDevice) (*benchLevel, error) {
 	n := len(users)
 	lv := &benchLevel{Devices: n, PerDevice: min(cfg.BenchBatches, max(benchMinBatches, (benchMaxBatches+n-1)/n))}
+	if cfg.BenchOps > 0 {
+		lv.PerDevice = max(1, cfg.BenchOps/benchBatchOps/n)
+	}
 	devs := make([]*benchDevice, n)
 	for i, u := range users {
-		devs[i] = &benchDevice{idx: u.idx, username: u.username, password: u.password, deviceID: fmt.Sprintf("bench-%s-L%d-d%04d", runID, n, u.idx)}
+		devs[i] = &benchDevice{idx: u.idx, username: u.username, password: u.password, deviceID: fmt.Sprintf("bench-%s-L%d-d%04d", runID, n, u.idx),
+			v4: cfg.BenchV4, keep: cfg.BenchOps == 0}
 	}
 	err := forEach(ctx, devs, benchWorkers, func(ctx context.Context, d *benchDevice) error {
 		tok, err := a.login(ctx, d.username, d.password, d.deviceID)
@@ -140,6 +159,9 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 				for _, r := range resp.Results {
 					if r.Status == syncproto.StatusApplied && !r.Duplicate {
 						applied++
+						if d.keep {
+							d.acked = append(d.acked, r.OpID)
+						}
 					}
 				}
 				ops.Add(int64(applied))
@@ -150,10 +172,13 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 			mu.Unlock()
 		})
 	}
+	before := serverSample(cfg.ServerPID)
 	t0 := time.Now()
 	close(startCh)
 	wg.Wait()
 	lv.Wall = time.Since(t0)
+	lv.benchServer = serverSample(cfg.ServerPID).since(before)
+	lv.devs = devs
 	lv.Ops, lv.Errors = ops.Load(), errs.Load()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -163,7 +188,7 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 }
 
 // batch encodes the device's next push: benchBatchOps valid pickups with
-// UUIDv7 op ids and increasing seqs.
+// UUIDv7 (or, -bench-v4, random UUIDv4) op ids and increasing seqs.
 func (d *benchDevice) batch(runID string, level, b int) []byte {
 	now := time.Now().In(shanghai).Format(recordedAtLayout)
 	req := syncproto.PushRequest{DeviceID: d.deviceID, Ops: make([]syncproto.Op, benchBatchOps)}
@@ -189,7 +214,11 @@ func (d *benchDevice) batch(runID string, level, b int) []byte {
 			p.CODAmountCents = &zero
 		}
 		raw, _ := json.Marshal(&p)
-		req.Ops[i] = syncproto.Op{OpID: uuid.Must(uuid.NewV7()).String(), Seq: d.seq, Kind: syncproto.KindPickup, RecordedAt: now, Payload: raw}
+		id := uuid.Must(uuid.NewV7())
+		if d.v4 {
+			id = uuid.New()
+		}
+		req.Ops[i] = syncproto.Op{OpID: id.String(), Seq: d.seq, Kind: syncproto.KindPickup, RecordedAt: now, Payload: raw}
 	}
 	body, _ := json.Marshal(&req)
 	return body

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ func stats(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", or(getenv("COURIERD_DATA_DIR"), "./data"), "courierd's data dir (COURIERD_DATA_DIR)")
 	dbFile := fs.String("db", "", "store file (default <data-dir>/courier.db; a backup copy works too)")
+	asJSON := fs.Bool("json", false, "one JSON object (for make bench) instead of the tables")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -30,6 +32,10 @@ func stats(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	st, err := bolt.Stats(*dbFile)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]any{"ops": st.Ops, "file_bytes": st.FileBytes,
+			"in_use_bytes": st.HighWater - int64(st.FreePages)*int64(st.PageSize), "schema": st.Schema, "buckets": st.Buckets})
 	}
 	writeStats(stdout, *dbFile, st)
 	return nil
