@@ -213,4 +213,3 @@ func benchPull(ctx context.Context, runID string, ad *admin, n int) (benchRecord
 	slices.Sort(rates)
 	return benchRecord{Kind: "pull", Changes: changes, ChangesPerS: rates[len(rates)/2]}, nil
 }
-

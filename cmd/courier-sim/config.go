@@ -50,7 +50,7 @@ type config struct {
 	// BenchOps, when set, is the ops of each level in all (the growth
 	// run's loader), instead of the usual ~50k.
 	BenchOps int
-	Quiet        bool
+	Quiet    bool
 
 	// ServerFile, instead of Server, names a file to wait for (up to
 	// ServerWait) that holds the server's base URL on its first line and,
