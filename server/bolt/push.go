@@ -148,11 +148,12 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, cl
 	po.op = op
 	u, _ := syncproto.ParseUUID(op.OpID) // ValidatePush checked the form
 	po.key = u[:]
-	var buf bytes.Buffer
-	if json.Compact(&buf, op.Payload) == nil {
-		po.raw = buf.Bytes()
-	} else {
-		po.raw = op.Payload
+	po.raw = op.Payload
+	if syncproto.LooseJSON(op.Payload) { // most clients send compact JSON: no copy then
+		var buf bytes.Buffer
+		if json.Compact(&buf, op.Payload) == nil {
+			po.raw = buf.Bytes()
+		}
 	}
 	po.fp = fingerprint(device, op, po.raw)
 	po.payload, po.verr = syncproto.ValidateOp(op)
