@@ -17,8 +17,8 @@ import (
 // the op id (16 bytes) to that position (8 bytes), the small fixed-size
 // dedup index. A random (v4) op id therefore dirties a page of 40-byte
 // entries instead of one of whole records. Schema 1 kept the JSON record
-// under the op id and the op id under the position; upgradeOpLog rewrites
-// such a store in place when it opens.
+// under the op id and the op id under the position; upgrade rewrites
+// such a store in place when it opens (push_upgrade.go).
 
 // opRecordFormat is the first byte of a compact op record.
 const opRecordFormat byte = 0xB0

@@ -7,13 +7,13 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-// keyUpgradeMark is the last log position upgradeOpLog has rewritten; it
+// keyUpgradeMark is the last log position upgrade has rewritten; it
 // lets an upgrade stopped half-way (a crash, a kill) resume.
 var keyUpgradeMark = []byte("upgrade_oplog_mark")
 
 // upgradeBatch bounds the records one upgrade transaction rewrites, so a
 // large store upgrades in bounded memory.
-const upgradeBatch = 20000
+var upgradeBatch = 20000
 
 // storeVersion is the layout version meta records; a store written before
 // versions were recorded is 1 when it holds ops, else new.
