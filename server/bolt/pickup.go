@@ -47,7 +47,9 @@ func (a *applier) pickup(po *pendingOp, p *syncproto.Pickup) (string, []string, 
 			return "", nil, nil, err
 		}
 	}
-	return ref, nil, nil, b.Put([]byte(p.Waybill), appendStr(pre[:len(pre):len(pre)], ref))
+	// A job may run twice: the record is a copy of pre, never pre itself.
+	rec := append(make([]byte, 0, len(pre)+binary.MaxVarintLen64+len(ref)), pre...)
+	return ref, nil, nil, b.Put([]byte(p.Waybill), appendStr(rec, ref))
 }
 
 // encodePickup encodes rec but for its ref, which goes last (appendStr).

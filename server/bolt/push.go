@@ -283,8 +283,9 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 		return syncproto.PushResult{}, err
 	}
 	pos := u64(seq)
-	head := po.head[:len(po.head):len(po.head)] // a job may run twice: never write into head
-	if err := log.Put(pos, appendOutcome(head, res.Status, res.Error, res.Ref, res.Flags)); err != nil {
+	// A job may run twice: the record is a copy of head, never head itself.
+	rec := append(make([]byte, 0, len(po.head)+outcomeSize(&res)), po.head...)
+	if err := log.Put(pos, appendOutcome(rec, res.Status, res.Error, res.Ref, res.Flags)); err != nil {
 		return syncproto.PushResult{}, err
 	}
 	return res, ids.Put(po.key, pos)

@@ -62,6 +62,18 @@ func appendOutcome(b []byte, status string, e *syncproto.Error, ref string, flag
 	return appendStrs(b, flags)
 }
 
+// outcomeSize bounds the bytes appendOutcome adds for r.
+func outcomeSize(r *syncproto.PushResult) int {
+	n := 3*binary.MaxVarintLen64 + len(r.Ref) + binary.MaxVarintLen64
+	if r.Error != nil {
+		n += 2*binary.MaxVarintLen64 + len(r.Error.Code) + len(r.Error.Message)
+	}
+	for _, f := range r.Flags {
+		n += binary.MaxVarintLen64 + len(f)
+	}
+	return n
+}
+
 // encodeOpRecord is the compact form of r.
 func encodeOpRecord(r *opRecord) ([]byte, error) {
 	u, ok := syncproto.ParseUUID(r.OpID)
