@@ -75,13 +75,34 @@ func writeStats(w io.Writer, path string, st *bolt.StoreStats) {
 	fmt.Fprintf(tw, "(meta, freelist, root pages)\t\t\t\t\t\t%s\t\t%.1f %%\t%s\t\n", size(other), pct(other, st.FileBytes), perOp(other))
 	fmt.Fprintf(tw, "(allocated ahead)\t\t\t\t\t\t%s\t\t%.1f %%\t%s\t\n", size(ahead), pct(ahead, st.FileBytes), perOp(ahead))
 	tw.Flush()
-	fmt.Fprintf(w, "(%d empty buckets not shown)\n\nops by kind:\n", empty)
-	for _, k := range slices.Sorted(maps.Keys(st.OpsByKind)) {
-		fmt.Fprintf(w, "  %-16s %d\n", k, st.OpsByKind[k])
-	}
+	fmt.Fprintf(w, "(%d empty buckets not shown)\n\n", empty)
+	writeKinds(w, st)
 	fmt.Fprintln(w, "ops by status:")
 	for _, k := range slices.Sorted(maps.Keys(st.OpsByStatus)) {
 		fmt.Fprintf(w, "  %-16s %d\n", k, st.OpsByStatus[k])
+	}
+}
+
+// writeKinds prints, per op kind, the ops stored and the bytes of each:
+// its share of the op log and op id index, and of its records' bucket
+// (a bucket shared by records made otherwise counts whole).
+func writeKinds(w io.Writer, st *bolt.StoreStats) {
+	alloc := map[string]int64{}
+	for _, b := range st.Buckets {
+		alloc[b.Name] = b.Alloc()
+	}
+	perOp := 0.0
+	if st.Ops > 0 {
+		perOp = float64(alloc[st.OpLog]+alloc[st.OpIndex]) / float64(st.Ops)
+	}
+	fmt.Fprintf(w, "ops by kind (every op: %.0f bytes of op log and op id index):\n", perOp)
+	for _, k := range slices.Sorted(maps.Keys(st.OpsByKind)) {
+		n := st.OpsByKind[k]
+		if b, ok := st.KindBuckets[k]; ok && n > 0 {
+			fmt.Fprintf(w, "  %-16s %8d ops, %.0f bytes/op (%s %.0f)\n", k, n, perOp+float64(alloc[b])/float64(n), b, float64(alloc[b])/float64(n))
+		} else {
+			fmt.Fprintf(w, "  %-16s %8d ops\n", k, n)
+		}
 	}
 }
 

@@ -44,7 +44,7 @@ func TestStatsShowsWhereTheBytesOfAStoreGo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"200 ops stored", "bytes/op on disk", "pickups", "free pages", "pickup           200", "applied          200"} {
+	for _, want := range []string{"200 ops stored", "bytes/op on disk", "pickups", "free pages", "pickup                200 ops", "applied          200"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("stats lacks %q:\n%s", want, out)
 		}

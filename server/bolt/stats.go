@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -30,6 +31,11 @@ type StoreStats struct {
 	OpsByKind, OpsByStatus map[string]int
 	// Ops is the number of op results stored.
 	Ops int
+	// KindBuckets names the bucket holding each op kind's records (the
+	// rest of an op is its op log entry and op id index entry).
+	KindBuckets map[string]string
+	// OpLog and OpIndex name the buckets every op has an entry in.
+	OpLog, OpIndex string
 }
 
 // BucketStats is one bucket's share of the file.
@@ -72,7 +78,10 @@ func Stats(path string) (*StoreStats, error) {
 	}
 	defer bdb.Close()
 	st := &StoreStats{FileBytes: fi.Size(), PageSize: bdb.Info().PageSize,
-		OpsByKind: map[string]int{}, OpsByStatus: map[string]int{}}
+		OpsByKind: map[string]int{}, OpsByStatus: map[string]int{}, OpLog: string(bucketAuditOps), OpIndex: string(bucketOps),
+		KindBuckets: map[string]string{syncproto.KindPickup: string(bucketPickups), syncproto.KindCODReceipt: string(bucketCOD),
+			syncproto.KindDamageReport: string(bucketDamage), syncproto.KindComplaint: string(bucketComplaints),
+			syncproto.KindCallbackOutcome: string(bucketOutcomes), syncproto.KindVehicleLog: string(bucketVehicleLogs)}}
 	s := bdb.Stats()
 	st.FreePages, st.PendingPages = s.FreePageN, s.PendingPageN
 	err = bdb.View(func(tx *bbolt.Tx) error {

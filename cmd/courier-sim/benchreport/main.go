@@ -209,10 +209,7 @@ func intake(w io.Writer, labels []string, runs map[string][]record) {
 }
 
 func pull(w io.Writer, labels []string, runs map[string][]record) {
-	fmt.Fprintln(w, "## Pull over HTTP: one courier, all pending changes, pages of 500")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| binary | pending changes | changes/s |")
-	fmt.Fprintln(w, "| --- | --- | --- |")
+	head := false
 	for _, l := range labels {
 		var s series
 		changes := 0
@@ -222,9 +219,15 @@ func pull(w io.Writer, labels []string, runs map[string][]record) {
 				changes = r.Changes
 			}
 		}
-		if len(s) > 0 {
-			fmt.Fprintf(w, "| %s | %d | %s |\n", l, changes, s)
+		if len(s) == 0 {
+			continue
 		}
+		if !head {
+			fmt.Fprint(w, "## Pull over HTTP: one courier, all pending changes, pages of 500\n\n")
+			fmt.Fprint(w, "| binary | pending changes | changes/s |\n| --- | --- | --- |\n")
+			head = true
+		}
+		fmt.Fprintf(w, "| %s | %d | %s |\n", l, changes, s)
 	}
 	fmt.Fprintln(w)
 }
