@@ -144,29 +144,9 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 	for _, d := range devs {
 		wg.Go(func() {
 			<-startCh
-			lat := make([]time.Duration, 0, lv.PerDevice)
-			for b := 0; b < lv.PerDevice && ctx.Err() == nil; b++ {
-				req := d.batch(runID, n, b)
-				var resp syncproto.PushResponse
-				t0 := time.Now()
-				_, err := a.once(ctx, http.MethodPost, "/v1/sync/push", d.token, req, &resp)
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					errs.Add(1)
-					continue
-				}
-				applied := 0
-				for _, r := range resp.Results {
-					if r.Status == syncproto.StatusApplied && !r.Duplicate {
-						applied++
-						if d.keep {
-							d.acked = append(d.acked, r.OpID)
-						}
-					}
-				}
-				ops.Add(int64(applied))
-				errs.Add(int64(benchBatchOps - applied))
-			}
+			lat, applied, failed := d.pushAll(ctx, a, runID, n, lv.PerDevice)
+			ops.Add(applied)
+			errs.Add(failed)
 			mu.Lock()
 			lv.Latencies = append(lv.Latencies, lat...)
 			mu.Unlock()
@@ -185,6 +165,36 @@ func benchOne(ctx context.Context, cfg *config, runID string, a api, users []*be
 	}
 	lv.PullTime, lv.PullChanges, err = timePull(ctx, a, devs[0])
 	return lv, err
+}
+
+// pushAll pushes the device's batches one after the other and returns
+// each push's latency, the ops applied and the pushes or ops that failed.
+func (d *benchDevice) pushAll(ctx context.Context, a api, runID string, level, batches int) ([]time.Duration, int64, int64) {
+	lat := make([]time.Duration, 0, batches)
+	var applied, failed int64
+	for b := 0; b < batches && ctx.Err() == nil; b++ {
+		req := d.batch(runID, level, b)
+		var resp syncproto.PushResponse
+		t0 := time.Now()
+		_, err := a.once(ctx, http.MethodPost, "/v1/sync/push", d.token, req, &resp)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			failed++
+			continue
+		}
+		n := int64(0)
+		for _, r := range resp.Results {
+			if r.Status == syncproto.StatusApplied && !r.Duplicate {
+				n++
+				if d.keep {
+					d.acked = append(d.acked, r.OpID)
+				}
+			}
+		}
+		applied += n
+		failed += benchBatchOps - n
+	}
+	return lat, applied, failed
 }
 
 // batch encodes the device's next push: benchBatchOps valid pickups with

@@ -125,48 +125,58 @@ type key struct {
 	devices    int
 }
 
-func intake(w io.Writer, labels []string, runs map[string][]record) {
-	cells := map[key]map[string]series{}
-	var levels []int
-	idsOf := map[string][]string{}
-	add := func(k key, name string, v float64) {
-		if cells[k] == nil {
-			cells[k] = map[string]series{}
-		}
-		cells[k][name] = append(cells[k][name], v)
+// table holds the cells of the intake tables.
+type table struct {
+	cells  map[key]map[string]series
+	levels []int
+	idsOf  map[string][]string
+}
+
+func (t *table) add(k key, name string, v float64) {
+	if t.cells[k] == nil {
+		t.cells[k] = map[string]series{}
 	}
+	t.cells[k][name] = append(t.cells[k][name], v)
+	if !slices.Contains(t.levels, k.devices) {
+		t.levels = append(t.levels, k.devices)
+	}
+	if !slices.Contains(t.idsOf[k.label], k.ids) {
+		t.idsOf[k.label] = append(t.idsOf[k.label], k.ids)
+	}
+}
+
+// collect files each intake and disk figure under its cell.
+func collect(labels []string, runs map[string][]record) *table {
+	t := &table{cells: map[key]map[string]series{}, idsOf: map[string][]string{}}
 	for _, l := range labels {
 		for _, r := range runs[l] {
 			if r.IDs == "pull" { // the pull's own store: its setup level is no intake figure
 				continue
 			}
 			k := key{l, r.IDs, r.Devices}
-			switch r.Kind {
-			case "intake":
-				add(k, "ops/s", r.OpsPerSec)
-				add(k, "p50", r.P50ms)
-				add(k, "p99", r.P99ms)
-				add(k, "cpu", r.CPUusPerOp)
-				add(k, "anon", r.RssAnonMiB)
-				add(k, "file", r.RssFileMiB)
-				add(k, "verified", float64(r.Verified))
-				add(k, "missing", float64(r.Missing))
-			case "disk":
-				if r.Stats.Ops > 0 {
-					add(k, "disk", float64(r.Stats.FileBytes)/float64(r.Stats.Ops))
-					add(k, "inuse", float64(r.Stats.InUseBytes)/float64(r.Stats.Ops))
-				}
-			default:
-				continue
-			}
-			if !slices.Contains(levels, r.Devices) {
-				levels = append(levels, r.Devices)
-			}
-			if !slices.Contains(idsOf[l], r.IDs) {
-				idsOf[l] = append(idsOf[l], r.IDs)
+			switch {
+			case r.Kind == "intake":
+				t.add(k, "ops/s", r.OpsPerSec)
+				t.add(k, "p50", r.P50ms)
+				t.add(k, "p99", r.P99ms)
+				t.add(k, "cpu", r.CPUusPerOp)
+				t.add(k, "anon", r.RssAnonMiB)
+				t.add(k, "file", r.RssFileMiB)
+				t.add(k, "verified", float64(r.Verified))
+				t.add(k, "missing", float64(r.Missing))
+			case r.Kind == "disk" && r.Stats.Ops > 0:
+				t.add(k, "disk", float64(r.Stats.FileBytes)/float64(r.Stats.Ops))
+				t.add(k, "inuse", float64(r.Stats.InUseBytes)/float64(r.Stats.Ops))
 			}
 		}
 	}
+	slices.Sort(t.levels)
+	return t
+}
+
+func intake(w io.Writer, labels []string, runs map[string][]record) {
+	t := collect(labels, runs)
+	cells, levels, idsOf := t.cells, t.levels, t.idsOf
 	slices.Sort(levels)
 	fmt.Fprintln(w, "## Intake: ops/s (p99 ms)")
 	fmt.Fprintln(w)
