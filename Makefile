@@ -6,7 +6,7 @@ BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo demo-console screenshots run bench bench-big lint fmt-check tools clean mobile test-mobile fuzz soak test-tus
+.PHONY: all build test demo demo-console screenshots run bench bench-growth bench-fleet bench-big lint fmt-check tools clean mobile test-mobile fuzz soak test-tus
 
 all: build
 
@@ -63,9 +63,21 @@ screenshots:
 run: build
 	COURIERD_DATA_DIR=./data $(BIN)/courierd
 
-# Benchmarks: store intake and pull, uploads, wake-ups, the photo pipeline,
-# then the fleet at 1..256 devices and 1,000 devices for memory (~5 min).
+# Intake (1, 16, 64, 256 devices; UUIDv7 and v4 op ids) and pull over HTTP,
+# each on a fresh store, 3 runs, into BENCHMARKS.md (~5-10 min). OLD=path to
+# an older courierd measures it side by side in the same run; RUNS, LEVELS,
+# IDS and PULL narrow it (see scripts/bench-intake.sh).
 bench: build
+	OLD=$(OLD) ./scripts/bench-intake.sh
+
+# The same intake on a store grown to GROWTH_OPS ops (default 10 million;
+# the loading takes a while) into BENCHMARKS-growth.md.
+bench-growth: build
+	MODE=growth REPORT=BENCHMARKS-growth.md OUT=build/bench-growth ./scripts/bench-intake.sh
+
+# The earlier benchmarks: store intake and pull, uploads, wake-ups, the photo
+# pipeline, then the fleet at 1..256 devices and 1,000 devices for memory (~5 min).
+bench-fleet: build
 	$(GO) test -run '^$$' -bench 'PushGroupCommit|Pull' -benchtime 3000x ./server/bolt
 	$(GO) test -run '^$$' -bench 'Upload50|CallbackWakeUps' -benchtime 1x ./server/stack
 	$(GO) test -run '^$$' -bench '12MP' -benchtime 5x ./server/photo

@@ -38,6 +38,9 @@ type benchDevice struct {
 	deviceID string
 	c        *client.Client
 	seq      int64
+	v4       bool     // random op ids
+	keep     bool     // keep acked
+	acked    []string // op ids the server acknowledged as applied
 }
 
 // push sends one encoded batch once (no retries: the bench counts errors).
@@ -61,10 +64,14 @@ type benchLevel struct {
 	Ops         int64
 	Wall        time.Duration
 	Latencies   []time.Duration
-	Errors      int64 // failed pushes, or ops not applied once
+	Errors      int64 // failed pushes, or ops not applied once, or lost
+	Verified    int64 // acknowledged ops found applied in the audit log
+	Missing     int64 // acknowledged ops not found
 	PullTime    time.Duration
 	PullChanges int
 	PeakRSS     string
+	benchServer // the server's side, when -server-pid is given
+	devs        []*benchDevice
 }
 
 // runBench measures push throughput and latency for each device count in
@@ -94,12 +101,20 @@ func runBench(ctx context.Context, cfg *config, runID string, ad *admin, hc *htt
 		if err != nil {
 			return err
 		}
+		if cfg.BenchOps == 0 { // a loader's level is not verified: it would hold every op id
+			if err := verifyAcked(ctx, ad, lv); err != nil {
+				return err
+			}
+		}
 		if cfg.ServerPID > 0 {
 			lv.PeakRSS, _ = peakRSS(cfg.ServerPID)
 		}
 		levels = append(levels, lv)
 	}
 	writeBench(stdout, levels)
+	if err := benchExtras(ctx, cfg, runID, ad, levels, stdout); err != nil {
+		return err
+	}
 	var failed int64
 	for _, lv := range levels {
 		failed += lv.Errors
@@ -114,9 +129,13 @@ func runBench(ctx context.Context, cfg *config, runID string, ad *admin, hc *htt
 func benchOne(ctx context.Context, cfg *config, runID, base string, hc *http.Client, users []*benchDevice) (*benchLevel, error) {
 	n := len(users)
 	lv := &benchLevel{Devices: n, PerDevice: min(cfg.BenchBatches, max(benchMinBatches, (benchMaxBatches+n-1)/n))}
+	if cfg.BenchOps > 0 {
+		lv.PerDevice = max(1, cfg.BenchOps/benchBatchOps/n)
+	}
 	devs := make([]*benchDevice, n)
 	for i, u := range users {
-		devs[i] = &benchDevice{idx: u.idx, username: u.username, password: u.password, deviceID: fmt.Sprintf("bench-%s-L%d-d%04d", runID, n, u.idx)}
+		devs[i] = &benchDevice{idx: u.idx, username: u.username, password: u.password, deviceID: fmt.Sprintf("bench-%s-L%d-d%04d", runID, n, u.idx),
+			v4: cfg.BenchV4, keep: cfg.BenchOps == 0}
 	}
 	err := forEach(ctx, devs, benchWorkers, func(ctx context.Context, d *benchDevice) error {
 		d.c = client.New(base, client.WithHTTPClient(hc))
@@ -137,34 +156,21 @@ func benchOne(ctx context.Context, cfg *config, runID, base string, hc *http.Cli
 	for _, d := range devs {
 		wg.Go(func() {
 			<-startCh
-			lat := make([]time.Duration, 0, lv.PerDevice)
-			for b := 0; b < lv.PerDevice && ctx.Err() == nil; b++ {
-				req := d.batch(runID, n, b)
-				t0 := time.Now()
-				resp, err := d.push(ctx, req)
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					errs.Add(1)
-					continue
-				}
-				applied := 0
-				for _, r := range resp.Results {
-					if r.Status == syncproto.StatusApplied && !r.Duplicate {
-						applied++
-					}
-				}
-				ops.Add(int64(applied))
-				errs.Add(int64(benchBatchOps - applied))
-			}
+			lat, applied, failed := d.pushAll(ctx, runID, n, lv.PerDevice)
+			ops.Add(applied)
+			errs.Add(failed)
 			mu.Lock()
 			lv.Latencies = append(lv.Latencies, lat...)
 			mu.Unlock()
 		})
 	}
+	before := serverSample(cfg.ServerPID)
 	t0 := time.Now()
 	close(startCh)
 	wg.Wait()
 	lv.Wall = time.Since(t0)
+	lv.benchServer = serverSample(cfg.ServerPID).since(before)
+	lv.devs = devs
 	lv.Ops, lv.Errors = ops.Load(), errs.Load()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -173,8 +179,37 @@ func benchOne(ctx context.Context, cfg *config, runID, base string, hc *http.Cli
 	return lv, err
 }
 
+// pushAll pushes the device's batches one after the other and returns
+// each push's latency, the ops applied and the pushes or ops that failed.
+func (d *benchDevice) pushAll(ctx context.Context, runID string, level, batches int) ([]time.Duration, int64, int64) {
+	lat := make([]time.Duration, 0, batches)
+	var applied, failed int64
+	for b := 0; b < batches && ctx.Err() == nil; b++ {
+		req := d.batch(runID, level, b)
+		t0 := time.Now()
+		resp, err := d.push(ctx, req)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			failed++
+			continue
+		}
+		n := int64(0)
+		for _, r := range resp.Results {
+			if r.Status == syncproto.StatusApplied && !r.Duplicate {
+				n++
+				if d.keep {
+					d.acked = append(d.acked, r.OpID)
+				}
+			}
+		}
+		applied += n
+		failed += benchBatchOps - n
+	}
+	return lat, applied, failed
+}
+
 // batch encodes the device's next push: benchBatchOps valid pickups with
-// UUIDv7 op ids and increasing seqs.
+// UUIDv7 (or, -bench-v4, random UUIDv4) op ids and increasing seqs.
 func (d *benchDevice) batch(runID string, level, b int) []byte {
 	now := time.Now().In(shanghai).Format(recordedAtLayout)
 	req := syncproto.PushRequest{DeviceID: d.deviceID, Ops: make([]syncproto.Op, benchBatchOps)}
@@ -200,7 +235,11 @@ func (d *benchDevice) batch(runID string, level, b int) []byte {
 			p.CODAmountCents = &zero
 		}
 		raw, _ := json.Marshal(&p)
-		req.Ops[i] = syncproto.Op{OpID: uuid.Must(uuid.NewV7()).String(), Seq: d.seq, Kind: syncproto.KindPickup, RecordedAt: now, Payload: raw}
+		id := uuid.Must(uuid.NewV7())
+		if d.v4 {
+			id = uuid.New()
+		}
+		req.Ops[i] = syncproto.Op{OpID: id.String(), Seq: d.seq, Kind: syncproto.KindPickup, RecordedAt: now, Payload: raw}
 	}
 	body, _ := json.Marshal(&req)
 	return body

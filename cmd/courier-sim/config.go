@@ -40,7 +40,17 @@ type config struct {
 	// Bench lists device counts for bench mode; empty means the fleet run.
 	Bench        []int
 	BenchBatches int
-	Quiet        bool
+	// BenchV4 makes bench op ids random UUIDv4 instead of UUIDv7;
+	// BenchPull, when set, times pulling that many pending changes of one
+	// courier over HTTP; BenchJSON appends each level's figures to a file
+	// (see bench_measure.go).
+	BenchV4   bool
+	BenchPull int
+	BenchJSON string
+	// BenchOps, when set, is the ops of each level in all (the growth
+	// run's loader), instead of the usual ~50k.
+	BenchOps int
+	Quiet    bool
 
 	// ServerFile, instead of Server, names a file to wait for (up to
 	// ServerWait) that holds the server's base URL on its first line and,
@@ -82,6 +92,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "pid of the courierd process, to report its peak RSS (VmHWM)")
 	fs.StringVar(&bench, "bench", "", `bench mode: comma-separated device counts, e.g. "1,16,64,256"`)
 	fs.IntVar(&cfg.BenchBatches, "bench-batches", 200, "bench: batches of 50 pickups per device (capped at ~50k ops per level)")
+	fs.BoolVar(&cfg.BenchV4, "bench-v4", false, "bench: random UUIDv4 op ids instead of time-ordered UUIDv7")
+	fs.IntVar(&cfg.BenchPull, "bench-pull", 0, "bench: also time pulling this many pending changes of one courier over HTTP (e.g. 10000)")
+	fs.IntVar(&cfg.BenchOps, "bench-ops", 0, "bench: ops of each level in all, overriding -bench-batches (e.g. 10000000 to grow a store)")
+	fs.StringVar(&cfg.BenchJSON, "bench-json", "", "bench: append each level's figures to this file as JSON lines")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bar")
 	fs.StringVar(&cfg.ServerFile, "server-file", "", "instead of -server: wait for this file to hold the server's base URL (first line) and optionally its pid (second line)")
 	fs.DurationVar(&cfg.ServerWait, "server-wait", time.Minute, "how long to wait for -server-file")

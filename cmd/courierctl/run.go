@@ -25,6 +25,8 @@ offline commands (courierd stopped, or on a backup copy; no -admin needed):
   restore -from SET [-data-dir DIR]
                      check a backup set (courier.db, pii-keys.json, jwt-ed25519.pem, blobs/)
                      and copy it into an empty data dir
+  stats [-data-dir DIR] [-db FILE | FILE]
+                     where the store's bytes go: per bucket, per op kind, page fill, free pages
 
 environment: COURIERCTL_SERVER (default http://127.0.0.1:8080), COURIERCTL_ADMIN (user:pass)
 `
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCheck(rest[2:], getenv, stdout, stderr)
 	case rest[0] == "restore":
 		return restore(rest[1:], getenv, stdout, stderr)
+	case rest[0] == "stats":
+		return stats(rest[1:], getenv, stdout, stderr)
 	}
 	user, pass, ok := strings.Cut(*admin, ":")
 	if !ok || user == "" {

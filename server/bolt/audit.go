@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
@@ -18,11 +17,10 @@ func (d *DB) ListOps(ctx context.Context, f server.AuditFilter) (*syncproto.Audi
 	}
 	out := &syncproto.AuditOpList{Ops: []syncproto.AuditOp{}}
 	err = d.db.View(func(tx *bbolt.Tx) error {
-		ops := tx.Bucket(bucketOps)
 		var err error
 		out.Cursor, out.HasMore, err = scanPage(tx.Bucket(bucketAuditOps), after, f.Limit, func(_, v []byte) (bool, error) {
-			var r opRecord
-			if err := json.Unmarshal(ops.Get(v), &r); err != nil {
+			r, err := decodeOpRecord(v)
+			if err != nil {
 				return false, err
 			}
 			if f.DeviceID != "" && r.DeviceID != f.DeviceID {

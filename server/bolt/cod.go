@@ -1,8 +1,6 @@
 package bolt
 
 import (
-	"encoding/json"
-
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
@@ -49,6 +47,5 @@ func pickupOf(tx *bbolt.Tx, waybill string) (*pickupRecord, error) {
 	if v == nil {
 		return nil, nil
 	}
-	pk := new(pickupRecord)
-	return pk, json.Unmarshal(v, pk)
+	return decodePickup(v)
 }

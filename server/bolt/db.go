@@ -103,6 +103,10 @@ func Open(path string, opts Options) (*DB, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("bolt: init: %w", err)
 	}
+	if err := upgrade(bdb); err != nil {
+		bdb.Close()
+		return nil, err
+	}
 	if kc, ok := d.opts.PII.(keyedCipher); ok && checkKeys {
 		rc, err := checkPIIKeys(bdb, kc)
 		if err != nil {
@@ -123,12 +127,14 @@ func (d *DB) initBuckets(tx *bbolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	if v := meta.Get(keySchema); v != nil && binary.BigEndian.Uint64(v) > schemaVersion {
-		return fmt.Errorf("schema version %d is newer than this server (%d)", binary.BigEndian.Uint64(v), schemaVersion)
-	}
-	if err := meta.Put(keySchema, u64(schemaVersion)); err != nil {
-		return err
-	}
+	switch v := storeVersion(tx); {
+	case v > schemaVersion:
+		return fmt.Errorf("schema version %d is newer than this server (%d)", v, schemaVersion)
+	case v == schemaVersion: // a new store, or one of this layout
+		if err := meta.Put(keySchema, u64(schemaVersion)); err != nil {
+			return err
+		}
+	} // an older layout is upgraded next (Open)
 	if err := indexOldSessions(tx); err != nil {
 		return err
 	}

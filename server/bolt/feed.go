@@ -65,13 +65,14 @@ func (d *DB) Pull(ctx context.Context, p server.Principal, cursor string, limit 
 			return server.ErrCursorExpired
 		}
 		c := feed.Cursor()
+		var arena []byte // the page's data, copied out of the transaction in few allocations
 		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
 			if len(resp.Changes) == limit {
 				resp.HasMore = true
 				break
 			}
 			last = binary.BigEndian.Uint64(k)
-			ch, err := decodeChange(last, v)
+			ch, err := decodeChange(last, v, &arena)
 			if err != nil {
 				return err
 			}
@@ -113,12 +114,34 @@ func encodeChange(typ string, data []byte) []byte {
 	return append(v, data...)
 }
 
-func decodeChange(seq uint64, v []byte) (syncproto.Change, error) {
+// decodeChange reads a stored change; its data is copied into *arena (a
+// slice of an array a later append outgrows stays valid).
+func decodeChange(seq uint64, v []byte, arena *[]byte) (syncproto.Change, error) {
 	if len(v) == 0 || len(v) < 1+int(v[0]) {
 		return syncproto.Change{}, fmt.Errorf("bolt: corrupt feed entry %d", seq)
 	}
 	n := 1 + int(v[0])
-	return syncproto.Change{ID: strconv.FormatUint(seq, 10), Type: string(v[1:n]), Data: bytes.Clone(v[n:])}, nil
+	typ, ok := changeTypes[string(v[1:n])]
+	if !ok {
+		typ = string(v[1:n])
+	}
+	if cap(*arena)-len(*arena) < len(v)-n {
+		*arena = make([]byte, 0, max(2*cap(*arena), 1024, len(v)-n))
+	}
+	start := len(*arena)
+	*arena = append(*arena, v[n:]...)
+	data := (*arena)[start:len(*arena):len(*arena)]
+	return syncproto.Change{ID: strconv.FormatUint(seq, 10), Type: typ, Data: data}, nil
+}
+
+// changeTypes are the change types, so a pull does not allocate each one.
+var changeTypes = map[string]string{}
+
+func init() {
+	for _, t := range []string{syncproto.ChangeCallbackTask, syncproto.ChangeConfig, syncproto.ChangeCODBalance,
+		syncproto.ChangeComplaint, syncproto.ChangeVehicleStatus} {
+		changeTypes[t] = t
+	}
 }
 
 // appendConfig publishes the capture policy to a courier's feed.

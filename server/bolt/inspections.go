@@ -119,16 +119,12 @@ func (d *DB) OpenInspection(ctx context.Context, p server.Principal, r *server.N
 
 // sampleOps offers the sampler every applied op recorded in [start, end).
 func (d *DB) sampleOps(tx *bbolt.Tx, s *server.Sampler, start, end time.Time) error {
-	audit, ops := tx.Bucket(bucketAuditOps), tx.Bucket(bucketOps)
+	audit := tx.Bucket(bucketAuditOps)
 	from, stop := server.SampleWindow(start, end, d.opts.SkewLimit)
 	c := audit.Cursor()
-	for k, v := c.Seek(u64(firstReceivedAt(audit, ops, from))); k != nil; k, v = c.Next() {
-		var r opRecord
-		raw := ops.Get(v)
-		if raw == nil {
-			continue
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
+	for k, v := c.Seek(u64(firstReceivedAt(audit, from))); k != nil; k, v = c.Next() {
+		r, err := decodeOpRecord(v)
+		if err != nil {
 			return err
 		}
 		if r.ReceivedAt.After(stop) {
@@ -145,7 +141,7 @@ func (d *DB) sampleOps(tx *bbolt.Tx, s *server.Sampler, start, end time.Time) er
 // firstReceivedAt finds by binary search the first op-trail position
 // received at or after t (the trail is in the order ops were taken, so
 // received_at only grows along it).
-func firstReceivedAt(audit, ops *bbolt.Bucket, t time.Time) uint64 {
+func firstReceivedAt(audit *bbolt.Bucket, t time.Time) uint64 {
 	k, _ := audit.Cursor().Last()
 	if k == nil {
 		return 1
@@ -153,11 +149,8 @@ func firstReceivedAt(audit, ops *bbolt.Bucket, t time.Time) uint64 {
 	lo, hi := uint64(1), beUint(k)+1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
-		var r struct {
-			ReceivedAt time.Time `json:"received_at"`
-		}
-		if key := audit.Get(u64(mid)); key != nil {
-			if raw := ops.Get(key); raw != nil && json.Unmarshal(raw, &r) == nil && r.ReceivedAt.Before(t) {
+		if v := audit.Get(u64(mid)); v != nil {
+			if r, err := decodeOpRecord(v); err == nil && r.ReceivedAt.Before(t) {
 				lo = mid + 1
 				continue
 			}

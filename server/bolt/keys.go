@@ -8,10 +8,12 @@ import (
 
 // Bucket names. Created when the file opens.
 var (
-	bucketMeta        = []byte("meta")
-	bucketUsers       = []byte("users")
-	bucketUsernames   = []byte("usernames")
-	bucketSessions    = []byte("sessions")
+	bucketMeta      = []byte("meta")
+	bucketUsers     = []byte("users")
+	bucketUsernames = []byte("usernames")
+	bucketSessions  = []byte("sessions")
+	// bucketOps is the op id index (op id → log position) and
+	// bucketAuditOps the op log (position → op record): see push_log.go.
 	bucketOps         = []byte("ops")
 	bucketAuditOps    = []byte("audit_ops")
 	bucketFeeds       = []byte("feeds")
@@ -45,7 +47,10 @@ var (
 )
 
 // schemaVersion is the layout version written into meta.
-const schemaVersion = 1
+const schemaVersion = SchemaVersion
+
+// SchemaVersion is the layout version this code writes (courierctl stats shows a file's).
+const SchemaVersion = 2
 
 // appendFill is the page fill of buckets whose keys only grow (sequences,
 // time-ordered ids): bbolt's default of one half leaves such pages half

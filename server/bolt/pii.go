@@ -1,8 +1,6 @@
 package bolt
 
 import (
-	"encoding/json"
-
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
 )
@@ -19,11 +17,7 @@ type sealedParty struct {
 }
 
 func (d *DB) sealParty(p syncproto.Party) (sealedParty, error) {
-	plain, err := json.Marshal(p)
-	if err != nil {
-		return sealedParty{}, err
-	}
-	sealed, err := d.opts.PII.Seal(plain)
+	sealed, err := d.opts.PII.Seal(partyPlain(p))
 	if err != nil {
 		return sealedParty{}, err
 	}
@@ -41,7 +35,7 @@ func (d *DB) openParty(s sealedParty) (syncproto.Party, error) {
 	if err != nil {
 		return p, err
 	}
-	return p, json.Unmarshal(plain, &p)
+	return readPartyPlain(plain)
 }
 
 // contact returns the masked view of a sealed party.

@@ -70,7 +70,7 @@ func rewrite(b *bbolt.Bucket, dryRun bool, fn func(k []byte, r record) bool) err
 			return nil
 		}
 		var r record
-		if json.Unmarshal(v, &r) != nil {
+		if json.Unmarshal(recordJSON(v), &r) != nil {
 			return nil // not a JSON record: nothing this purge knows to erase
 		}
 		if fn(k, r) {
@@ -202,7 +202,7 @@ func (t purgeTx) LastEvents() (server.LastEvents, error) {
 	} {
 		if err := t.tx.Bucket(s.bucket).ForEach(func(k, v []byte) error {
 			var r record
-			if v == nil || json.Unmarshal(v, &r) != nil {
+			if v == nil || json.Unmarshal(recordJSON(v), &r) != nil {
 				return nil // not ours to judge; it keeps no personal data we purge
 			}
 			wb := r.waybill(s.inner)

@@ -53,7 +53,8 @@ type pendingOp struct {
 	flags      []string
 	sealed     []sealedParty // personal data of the payload, sealed
 	text       []byte        // the payload's free text, sealed
-	pre        []byte        // the stored record, encoded with an empty ref (see withRef)
+	pre        []byte        // the stored record, encoded but for its ref (see preencode)
+	head       []byte        // the op record but for its outcome (see opHead)
 }
 
 // Push implements server.SyncService. The ops are decoded, validated and
@@ -147,20 +148,24 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, cl
 	po.op = op
 	u, _ := syncproto.ParseUUID(op.OpID) // ValidatePush checked the form
 	po.key = u[:]
-	var buf bytes.Buffer
-	if json.Compact(&buf, op.Payload) == nil {
-		po.raw = buf.Bytes()
-	} else {
-		po.raw = op.Payload
+	po.raw = op.Payload
+	if syncproto.LooseJSON(op.Payload) { // most clients send compact JSON: no copy then
+		var buf bytes.Buffer
+		if json.Compact(&buf, op.Payload) == nil {
+			po.raw = buf.Bytes()
+		}
 	}
 	po.fp = fingerprint(device, op, po.raw)
 	po.payload, po.verr = syncproto.ValidateOp(op)
+	if po.verr == nil {
+		po.recordedAt, _ = syncproto.ParseOpTime(op.RecordedAt)
+		if c, ok := clock.Corrected(po.recordedAt); ok {
+			po.corrected = &c
+		}
+	}
+	po.head = opHead(po.fp, po.key, op.OpID, op.Seq, op.Kind, op.RecordedAt, po.corrected, clock.Received, courier, device)
 	if po.verr != nil {
 		return nil
-	}
-	po.recordedAt, _ = syncproto.ParseOpTime(op.RecordedAt)
-	if c, ok := clock.Corrected(po.recordedAt); ok {
-		po.corrected = &c
 	}
 	if clock.Flagged() {
 		po.flags = append(po.flags, server.FlagClockSkew)
@@ -216,37 +221,17 @@ func fingerprint(device string, op *syncproto.Op, raw []byte) []byte {
 
 // preencode encodes, before the write transaction, the records whose
 // content does not depend on what the transaction finds (all but their
-// ref): the single writer then only splices the ref in.
+// ref): the single writer then only appends the ref.
 func (d *DB) preencode(po *pendingOp, courier, device string, now time.Time) error {
-	m := recordMeta{OpID: po.op.OpID, CourierID: courier, DeviceID: device, RecordedAt: po.recordedAt,
-		RecordedAtCorrected: po.corrected, ReceivedAt: now, Flags: po.flags}
-	var v any
-	switch p := po.payload.(type) {
-	case *syncproto.Pickup:
-		v = &pickupRecord{recordMeta: m, Pickup: p, Sender: po.sealed[0], Recipient: po.sealed[1]}
-	default:
+	p, ok := po.payload.(*syncproto.Pickup)
+	if !ok {
 		return nil
 	}
-	pre, err := json.Marshal(v)
-	if err != nil {
-		return &unstorableError{err: err}
-	}
-	if bytes.HasPrefix(pre, emptyRef) {
-		po.pre = pre
-	}
-	return nil
-}
-
-// emptyRef is how every pre-encoded record starts (recordMeta comes first).
-var emptyRef = []byte(`{"ref":""`)
-
-// withRef returns the pre-encoded record with its ref filled in.
-func withRef(pre []byte, ref string) []byte {
-	out := make([]byte, 0, len(pre)+len(ref))
-	out = append(out, `{"ref":"`...)
-	out = append(out, ref...) // refs are ASCII letters, digits and dashes
-	out = append(out, '"')
-	return append(out, pre[len(emptyRef):]...)
+	m := recordMeta{OpID: po.op.OpID, CourierID: courier, DeviceID: device, RecordedAt: po.recordedAt,
+		RecordedAtCorrected: po.corrected, ReceivedAt: now, Flags: po.flags}
+	pre, err := encodePickup(&pickupRecord{recordMeta: m, Pickup: p, Sender: po.sealed[0], Recipient: po.sealed[1]})
+	po.pre = pre
+	return err
 }
 
 // applier applies ops inside one write transaction.
@@ -260,13 +245,14 @@ type applier struct {
 
 // apply decides one op: a resend gets its stored result, a reused op id
 // with other content is refused, anything else is applied or rejected and
-// its result stored with an audit entry, all in the caller's transaction.
+// its result appended to the op log, all in the caller's transaction.
 func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
-	ops := a.tx.Bucket(bucketOps)
-	ops.FillPercent = appendFill // UUIDv7 op ids arrive in order
-	if v := ops.Get(po.key); v != nil {
-		var prev opRecord
-		if err := json.Unmarshal(v, &prev); err != nil {
+	log, ids := a.tx.Bucket(bucketAuditOps), a.tx.Bucket(bucketOps)
+	log.FillPercent = appendFill // positions only grow
+	ids.FillPercent = appendFill // UUIDv7 op ids arrive in order
+	if pos := ids.Get(po.key); pos != nil {
+		prev, err := decodeOpRecord(log.Get(pos))
+		if err != nil {
 			return syncproto.PushResult{}, err
 		}
 		if !bytes.Equal(prev.FP, po.fp) {
@@ -277,40 +263,32 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 		r.OpID = po.op.OpID // echo the id as this request spelled it
 		return r, nil
 	}
-	rec := opRecord{
-		FP: po.fp, OpID: po.op.OpID, Seq: po.op.Seq, Kind: po.op.Kind,
-		RecordedAt: po.op.RecordedAt, Corrected: po.corrected, ReceivedAt: a.now, CourierID: a.courier, DeviceID: a.device,
-		Status: syncproto.StatusApplied, Flags: po.flags,
-	}
+	res := syncproto.PushResult{OpID: po.op.OpID, Seq: po.op.Seq, Status: syncproto.StatusApplied, Flags: po.flags}
 	rejection := po.verr
 	if rejection == nil {
 		ref, flags, rej, err := a.applyKind(po)
 		if err != nil {
 			return syncproto.PushResult{}, err
 		}
-		rec.Ref, rejection = ref, rej
-		rec.Flags = append(rec.Flags, flags...)
+		res.Ref, rejection = ref, rej
+		if len(flags) > 0 {
+			res.Flags = append(append([]string(nil), po.flags...), flags...)
+		}
 	}
 	if rejection != nil {
-		rec.Status, rec.Error, rec.Ref = syncproto.StatusRejected, rejection, ""
+		res.Status, res.Error, res.Ref = syncproto.StatusRejected, rejection, ""
 	}
-	v, err := json.Marshal(&rec)
-	if err != nil {
-		return syncproto.PushResult{}, &unstorableError{err: err}
-	}
-	if err := ops.Put(po.key, v); err != nil {
-		return syncproto.PushResult{}, err
-	}
-	audit := a.tx.Bucket(bucketAuditOps)
-	audit.FillPercent = appendFill
-	seq, err := audit.NextSequence()
+	seq, err := log.NextSequence()
 	if err != nil {
 		return syncproto.PushResult{}, err
 	}
-	if err := audit.Put(u64(seq), po.key); err != nil {
+	pos := u64(seq)
+	// A job may run twice: the record is a copy of head, never head itself.
+	rec := append(make([]byte, 0, len(po.head)+outcomeSize(&res)), po.head...)
+	if err := log.Put(pos, appendOutcome(rec, res.Status, res.Error, res.Ref, res.Flags)); err != nil {
 		return syncproto.PushResult{}, err
 	}
-	return rec.result(false), nil
+	return res, ids.Put(po.key, pos)
 }
 
 // applyKind stores the record of an op by kind. It returns the record's

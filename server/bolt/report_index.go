@@ -119,23 +119,13 @@ func (d *DB) catchUpReport(tx *bbolt.Tx) error {
 // op trail past mark, and returns the new mark.
 func pickupsPast(tx *bbolt.Tx, opsMark uint64, loc *time.Location) (map[string]int64, uint64, error) {
 	pickups := map[string]int64{}
-	ops := tx.Bucket(bucketOps)
 	c := tx.Bucket(bucketAuditOps).Cursor()
 	n := 0
 	for k, v := c.Seek(u64(opsMark + 1)); k != nil && n < reportCatchUpBatch; k, v = c.Next() {
 		n++
 		opsMark = beUint(k)
-		var r struct {
-			Kind       string `json:"kind"`
-			Status     string `json:"status"`
-			RecordedAt string `json:"recorded_at"`
-			CourierID  string `json:"courier_id"`
-		}
-		raw := ops.Get(v)
-		if raw == nil {
-			continue
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
+		r, err := decodeOpRecord(v)
+		if err != nil {
 			return nil, 0, err
 		}
 		if at, ok := server.PickupCounted(r.Kind, r.Status, r.RecordedAt); ok {

@@ -54,6 +54,7 @@ func sealedInBucket(b *bbolt.Bucket, fn func([]byte) error) error {
 			}
 			return nil
 		}
+		v = recordJSON(v)
 		if len(v) == 0 || v[0] != '{' || !bytes.Contains(v, []byte(`sealed"`)) {
 			return nil
 		}

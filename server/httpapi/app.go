@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -221,10 +222,13 @@ func decodeMax(c *fiber.Ctx, v any, limit int) error {
 	// Read at most max+1 bytes from the stream (chunked bodies have no
 	// length): fasthttp's Body() would turn a read error, a timeout
 	// included, into body text.
-	b, err := io.ReadAll(io.LimitReader(bodyStream(c), int64(limit)+1))
-	if err != nil {
+	// Sized by Content-Length when given: io.ReadAll grew a 28 KB push
+	// body through a dozen copies.
+	buf := bytes.NewBuffer(make([]byte, 0, max(0, c.Request().Header.ContentLength())+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(bodyStream(c), int64(limit)+1)); err != nil {
 		return readError(err)
 	}
+	b := buf.Bytes()
 	if len(b) > limit {
 		return tooLarge
 	}

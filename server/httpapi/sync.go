@@ -47,7 +47,12 @@ func (h *handler) pull(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(resp)
+	body, err := appendPull(make([]byte, 0, 4096), resp)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (h *handler) auditOps(c *fiber.Ctx) error {
