@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	tcp, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		s.Shutdown(time.Second)
+		_ = s.Shutdown(time.Second) // the listen error is the one to report
 		return err
 	}
 	maxConns, files := connCap(cfg.MaxConns)
@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- s.Serve(ln) }()
 	select {
 	case err := <-serveErr:
-		s.Shutdown(time.Second)
+		_ = s.Shutdown(time.Second) // the listen error is the one to report
 		return err
 	case <-ctx.Done():
 	}

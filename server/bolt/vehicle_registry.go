@@ -103,7 +103,7 @@ func openDefectsAt(tx *bbolt.Tx, vehicle string, t time.Time) int {
 		return 0
 	}
 	n := 0
-	b.ForEach(func(_, val []byte) error {
+	_ = b.ForEach(func(_, val []byte) error { // the closure never fails
 		var df defectRecord
 		if json.Unmarshal(val, &df) == nil && !df.OpenedAt.After(t) && (df.CertifiedAt == nil || df.CertifiedAt.After(t)) {
 			n++

@@ -46,7 +46,9 @@ func (d *DB) waybillLedger(f server.LedgerFilter) (*server.LedgerPage, error) {
 			if r == nil || !ledgerRowMatches(l, r, c, &f, now) {
 				continue
 			}
-			agg.add(c.State, 1, r.AmountCents)
+			if err := agg.add(c.State, 1, r.AmountCents); err != nil {
+				return err
+			}
 			if seq <= after {
 				continue
 			}

@@ -244,7 +244,7 @@ func (s *Stack) Start() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	go s.Serve(ln)
+	go func() { _ = s.Serve(ln) }() // ends with Shutdown
 	return "http://" + ln.Addr().String(), nil
 }
 
