@@ -80,7 +80,7 @@ func (b *Blobs) processed(digest string, display, thumb []byte, err error) {
 	}
 	var sf *storeFailure
 	switch {
-	case errors.As(err, &sf) || IsDiskFull(err):
+	case errors.As(err, &sf) || IsDiskFull(err) || errors.Is(err, ErrInsufficientStorage):
 		cur.Attempts = max(cur.Attempts-1, 0) // not the image's fault
 	case err != nil:
 		cur.State, cur.Reason, cur.ProcessedAt = BlobUnprocessable, reasonOf(err), b.Clock.Now()
