@@ -177,4 +177,4 @@ func (plainTokens) Verify(tok string) (Claims, error) {
 type plainHasher struct{}
 
 func (plainHasher) Hash(pw string) (string, error) { return "h:" + pw, nil }
-func (plainHasher) Compare(hash, pw string) bool  { return hash != "" && hash == "h:"+pw }
+func (plainHasher) Compare(hash, pw string) bool   { return hash != "" && hash == "h:"+pw }
