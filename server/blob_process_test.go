@@ -1,76 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
 )
-
-// memFiles is an in-memory BlobFiles whose reads and variant writes can be
-// made to fail like a sick disk.
-type memFiles struct {
-	BlobFiles // the methods the pipeline does not use panic
-	mu        sync.Mutex
-	originals map[string][]byte
-	variants  map[string][]byte
-	openErr   error
-	putErr    error
-}
-
-func (f *memFiles) Open(digest, variant string) (io.ReadCloser, int64, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.openErr != nil {
-		return nil, 0, f.openErr
-	}
-	b, ok := f.originals[digest]
-	if !ok {
-		return nil, 0, ErrNotFound
-	}
-	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
-}
-
-func (f *memFiles) PutVariant(digest, variant string, data []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.putErr != nil {
-		return f.putErr
-	}
-	f.variants[digest+"/"+variant] = data
-	return nil
-}
-
-// memMeta is an in-memory BlobMetaStore.
-type memMeta struct {
-	BlobMetaStore
-	mu sync.Mutex
-	m  map[string]BlobMeta
-}
-
-func (s *memMeta) BlobMeta(_ context.Context, digest string) (*BlobMeta, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.m[digest]
-	if !ok {
-		return nil, ErrNotFound
-	}
-	return &m, nil
-}
-
-func (s *memMeta) PutBlobMeta(_ context.Context, m *BlobMeta) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[m.Digest] = *m
-	return nil
-}
 
 // verdictProcessor opens the original and answers with err (nil: two
 // variants), at once, as the pool's Done would.
@@ -93,9 +33,10 @@ func (p verdictProcessor) Process(_ string, _ ImageInfo, open func() (io.ReadClo
 const testDigest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 func newPipeline(p ImageProcessor, attempts int) (*Blobs, *memFiles, *memMeta) {
-	files := &memFiles{originals: map[string][]byte{testDigest: []byte("jpeg")}, variants: map[string][]byte{}}
-	meta := &memMeta{m: map[string]BlobMeta{testDigest: {Digest: testDigest, State: BlobPending, Attempts: attempts}}}
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	files := newMemFiles(func() time.Time { return now })
+	files.originals[testDigest] = []byte("jpeg")
+	meta := &memMeta{m: map[string]BlobMeta{testDigest: {Digest: testDigest, State: BlobPending, Attempts: attempts}}}
 	return &Blobs{Files: files, Meta: meta, Processor: p, Clock: func() time.Time { return now }}, files, meta
 }
 
