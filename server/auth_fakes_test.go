@@ -55,7 +55,10 @@ func (s *memUsers) UserByName(_ context.Context, name string) (*User, error) {
 func (s *memUsers) UserByID(_ context.Context, id string) (*User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u, ok := s.users[id]; ok && s.err == nil {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if u, ok := s.users[id]; ok {
 		c := *u
 		return &c, nil
 	}
@@ -84,6 +87,7 @@ type memSessions struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	owners   map[string]string // device → user
+	err      error             // when set, Session fails like a sick store
 }
 
 func (s *memSessions) CreateSession(_ context.Context, x *Session) error {
@@ -104,6 +108,9 @@ func (s *memSessions) CreateSession(_ context.Context, x *Session) error {
 func (s *memSessions) Session(_ context.Context, id string) (*Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil, s.err
+	}
 	x, ok := s.sessions[id]
 	if !ok {
 		return nil, ErrNotFound

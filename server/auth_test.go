@@ -195,6 +195,33 @@ func TestAuthenticate(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	t.Run("a failing store is an error, never a dead session", func(t *testing.T) {
+		disk := errors.New("disk")
+		w.sess.err = disk
+		if _, err := w.a.Authenticate(ctx, tr.AccessToken); err != disk {
+			t.Errorf("session store failing: %v, want its error (500), not 401", err)
+		}
+		w.sess.err, w.users.err = nil, disk
+		if _, err := w.a.Authenticate(ctx, tr.AccessToken); err != disk {
+			t.Errorf("user store failing: %v, want its error", err)
+		}
+		if _, err := w.a.Refresh(ctx, tr.RefreshToken); err != disk {
+			t.Errorf("Refresh with the user store failing: %v, want its error", err)
+		}
+		w.users.err = nil
+	})
+	t.Run("a session whose account is gone is dead", func(t *testing.T) {
+		w.users.mu.Lock()
+		saved := w.users.users
+		w.users.users = map[string]*User{}
+		w.users.mu.Unlock()
+		if _, err := w.a.Authenticate(ctx, tr.AccessToken); err != ErrUnauthorized {
+			t.Errorf("Authenticate = %v", err)
+		}
+		w.users.mu.Lock()
+		w.users.users = saved
+		w.users.mu.Unlock()
+	})
 	if err := w.a.Logout(ctx, p); err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,14 @@ func TestAnUnexpectedErrorIsA500WithoutDetail(t *testing.T) {
 	if !logged {
 		t.Fatalf("no error line with request_id=%s and the cause in the log:\n%s", id, h.log)
 	}
+	t.Run("a signed-in caller gets 500 too, not 401 (which would send the device to sign in again)", func(t *testing.T) {
+		h.restart(t)
+		c := h.login(t, "wang", "d")
+		if err := h.db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		h.do(t, "GET", "/v1/sync/pull", c.access, nil).wantError(t, 500, syncproto.CodeInternal)
+	})
 	h.restart(t) // a store open again for the harness's consistency check
 	h.do(t, "POST", "/v1/auth/login", "", syncproto.LoginRequest{Username: "wang", Password: password, DeviceID: "d"}).decode(t, 200, nil)
 }
