@@ -5,8 +5,10 @@ GO          ?= go
 BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+ERRCHECK    := $(BIN)/errcheck
+ERRCHECK_VERSION := v1.30.0
 
-.PHONY: all build test demo demo-console screenshots run bench bench-growth bench-fleet bench-big lint fmt-check tools clean mobile test-mobile fuzz soak test-tus
+.PHONY: all build check-deps errcheck test demo demo-console screenshots run bench bench-growth bench-fleet bench-big lint fmt-check tools clean mobile test-mobile fuzz soak test-tus
 
 all: build
 
@@ -16,18 +18,32 @@ build:
 $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-tools: $(STATICCHECK)
+$(ERRCHECK):
+	GOBIN=$(BIN) $(GO) install github.com/kisielk/errcheck@$(ERRCHECK_VERSION)
+
+tools: $(STATICCHECK) $(ERRCHECK)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-lint: fmt-check tools
+lint: fmt-check tools errcheck
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
+# Unchecked errors outside tests; .errcheck-excludes lists, with reasons,
+# the calls whose error is deliberately not checked.
+errcheck: $(ERRCHECK)
+	$(ERRCHECK) -ignoretests -exclude .errcheck-excludes ./...
+
+# The layering (STYLE.md): syncproto and internal/ stdlib only, mobile-api
+# never imports server, server imports no adapter, handlers no bbolt, and
+# only cmd/ and server/stack import adapters (scripts/checkdeps).
+check-deps:
+	$(GO) run ./scripts/checkdeps
+
 # The whole suite, with the race detector, as CI runs it.
-test: lint
+test: lint check-deps
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 # The stock tus-js-client under Node against /v1/uploads (installs it into

@@ -2,13 +2,13 @@ package mobileapi
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"math"
 
+	"github.com/courier-sync/courier-sync/internal/exiforient"
 	"github.com/disintegration/imaging"
 )
 
@@ -80,7 +80,7 @@ func capture(data []byte, maxPixels int64, quality int) ([]byte, error) {
 	}
 	small := imaging.Resize(img, w, h, imaging.Lanczos)
 	if format == formatJPEG {
-		small = orient(small, jpegOrientation(data))
+		small = exiforient.Apply(small, exiforient.FromJPEG(data))
 	}
 	var out bytes.Buffer
 	if err := jpeg.Encode(&out, opaque(small), &jpeg.Options{Quality: quality}); err != nil {
@@ -180,27 +180,6 @@ func boxPlane(dst []byte, dstride, dw, dh int, src []byte, sstride, sw, sh, k in
 	}
 }
 
-// orient applies an EXIF orientation (1–8) to img, as a viewer would.
-func orient(img *image.NRGBA, o int) *image.NRGBA {
-	switch o {
-	case 2:
-		return imaging.FlipH(img)
-	case 3:
-		return imaging.Rotate180(img)
-	case 4:
-		return imaging.FlipV(img)
-	case 5:
-		return imaging.Transpose(img)
-	case 6:
-		return imaging.Rotate270(img)
-	case 7:
-		return imaging.Transverse(img)
-	case 8:
-		return imaging.Rotate90(img)
-	}
-	return img
-}
-
 // opaque flattens img onto white in place and returns it as RGBA, which
 // the JPEG encoder takes without converting pixel by pixel.
 func opaque(img *image.NRGBA) *image.RGBA {
@@ -214,79 +193,4 @@ func opaque(img *image.NRGBA) *image.RGBA {
 		}
 	}
 	return &image.RGBA{Pix: p, Stride: img.Stride, Rect: img.Rect}
-}
-
-// jpegOrientation reads the EXIF orientation tag of a JPEG: 1 (upright)
-// when there is none or the data is malformed.
-func jpegOrientation(b []byte) int {
-	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-		return 1
-	}
-	for i := 2; i+4 <= len(b); {
-		if b[i] != 0xFF {
-			return 1
-		}
-		m := b[i+1]
-		switch {
-		case m == 0xFF: // fill byte
-			i++
-			continue
-		case m == 0x01 || (m >= 0xD0 && m <= 0xD8): // markers without a length
-			i += 2
-			continue
-		case m == 0xDA || m == 0xD9: // start of scan, end of image: no EXIF before
-			return 1
-		}
-		n := int(binary.BigEndian.Uint16(b[i+2:]))
-		if n < 2 || i+2+n > len(b) {
-			return 1
-		}
-		if seg := b[i+4 : i+2+n]; m == 0xE1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(seg[6:])
-		}
-		i += 2 + n
-	}
-	return 1
-}
-
-// tiffOrientation finds tag 0x0112 in IFD0 of an EXIF TIFF block.
-func tiffOrientation(t []byte) int {
-	if len(t) < 8 {
-		return 1
-	}
-	var bo binary.ByteOrder
-	switch string(t[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
-		return 1
-	}
-	if bo.Uint16(t[2:]) != 42 {
-		return 1
-	}
-	ifd := uint64(bo.Uint32(t[4:]))
-	if ifd < 8 || ifd+2 > uint64(len(t)) {
-		return 1
-	}
-	off := int(ifd)
-	n := int(bo.Uint16(t[off:]))
-	for k := 0; k < n; k++ {
-		e := off + 2 + 12*k
-		if e+12 > len(t) {
-			return 1
-		}
-		if bo.Uint16(t[e:]) != 0x0112 {
-			continue
-		}
-		if bo.Uint16(t[e+2:]) != 3 { // SHORT
-			return 1
-		}
-		if v := int(bo.Uint16(t[e+8:])); v >= 1 && v <= 8 {
-			return v
-		}
-		return 1
-	}
-	return 1
 }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/courier-sync/courier-sync/internal/exiforient"
 	"github.com/courier-sync/courier-sync/syncproto"
 )
 
@@ -288,7 +289,7 @@ func TestAttachPhoto(t *testing.T) {
 
 func TestJPEGOrientation(t *testing.T) {
 	for o := 1; o <= 8; o++ {
-		if got := jpegOrientation(photoJPEG(t, 8, 8, o)); got != o {
+		if got := exiforient.FromJPEG(photoJPEG(t, 8, 8, o)); got != o {
 			t.Errorf("orientation %d read as %d", o, got)
 		}
 	}
@@ -297,8 +298,33 @@ func TestJPEGOrientation(t *testing.T) {
 		"truncated segment": photoJPEG(t, 8, 8, 6)[:20],
 		"not a JPEG":        []byte("hello"),
 	} {
-		if got := jpegOrientation(data); got != 1 {
-			t.Errorf("%s: orientation %d, want 1", name, got)
+		if got := exiforient.FromJPEG(data); got != exiforient.Unknown {
+			t.Errorf("%s: orientation %d, want unknown", name, got)
 		}
+	}
+}
+
+// Issue 10 item 5: the handheld read the first EXIF segment only and took
+// a segment without the tag as upright, while the server reads on to the
+// next: the same file came out turned on the server and not on the phone.
+// Both now read orientation through internal/exiforient.
+func TestCaptureReadsOrientationAsTheServerDoes(t *testing.T) {
+	data := photoJPEG(t, 400, 300, 6)
+	// An EXIF segment without an Orientation tag (a Make tag) first.
+	tagless := []byte("\xff\xe1\x00\x22Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x0f\x00\x02\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00")
+	data = append(append(append([]byte(nil), data[:2]...), tagless...), data[2:]...)
+	if o := exiforient.FromJPEG(data); o != 6 {
+		t.Fatalf("orientation %d, want 6", o)
+	}
+	out, err := capture(data, 40_000, 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Width >= cfg.Height {
+		t.Fatalf("captured %d×%d, want the portrait of orientation 6", cfg.Width, cfg.Height)
 	}
 }

@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -167,8 +169,8 @@ func (a *Auth) Refresh(ctx context.Context, token string) (*syncproto.TokenRespo
 		}
 		return nil, err
 	}
-	if !a.live(ctx, s) {
-		return nil, ErrUnauthorized
+	if live, err := a.live(ctx, s); err != nil || !live {
+		return nil, cmp.Or[error](err, ErrUnauthorized)
 	}
 	return a.pair(s, next)
 }
@@ -211,14 +213,24 @@ func (a *Auth) Logout(ctx context.Context, p Principal) error {
 }
 
 // Authenticate verifies an access token and checks its session is live.
+// A store that fails is an error of its own (500), never taken for a dead
+// session: a disk fault must not send every device to sign in again.
 func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error) {
 	c, err := a.Tokens.Verify(token)
 	if err != nil {
 		return Principal{}, ErrUnauthorized
 	}
 	s, err := a.Sessions.Session(ctx, c.SessionID)
-	if err != nil || s.RevokedAt != nil || s.UserID != c.UserID || s.DeviceID != c.DeviceID || !a.live(ctx, s) {
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return Principal{}, ErrUnauthorized
+	case err != nil:
+		return Principal{}, err
+	case s.RevokedAt != nil || s.UserID != c.UserID || s.DeviceID != c.DeviceID:
+		return Principal{}, ErrUnauthorized
+	}
+	if live, err := a.live(ctx, s); err != nil || !live {
+		return Principal{}, cmp.Or[error](err, ErrUnauthorized)
 	}
 	return Principal{UserID: c.UserID, Role: c.Role, DeviceID: c.DeviceID, SessionID: c.SessionID}, nil
 }
@@ -226,10 +238,17 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error
 // live reports whether the account of s is active and s was opened under
 // its current session generation: disabling an account, changing its role
 // or resetting its password ends its sessions at once, access tokens
-// included.
-func (a *Auth) live(ctx context.Context, s *Session) bool {
+// included. An account that no longer exists is not live; a store that
+// fails is an error.
+func (a *Auth) live(ctx context.Context, s *Session) (bool, error) {
 	u, err := a.Users.UserByID(ctx, s.UserID)
-	return err == nil && u.Live(s.UserGen)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return u.Live(s.UserGen), nil
 }
 
 // CreateUser validates and stores a new account.

@@ -42,7 +42,7 @@ func (b *Blobs) appendChunk(ctx context.Context, p Principal, key string, offset
 	need := min(int64(b.Inspector.SniffNeed()), total)
 	if offset < need && n >= need {
 		if _, err := b.inspectPartial(key, need); err != nil {
-			b.abandon(ctx, key)
+			_ = b.abandon(ctx, key) // the refusal is the answer; ExpirePartials retries a failed clean-up
 			return 0, err
 		}
 	}
@@ -59,14 +59,16 @@ func (b *Blobs) finishPartial(ctx context.Context, key string) (ImageInfo, error
 		}
 	}
 	if err != nil {
-		b.abandon(ctx, key)
+		_ = b.abandon(ctx, key) // the refusal is the answer; ExpirePartials retries a failed clean-up
 		return ImageInfo{}, err
 	}
 	if err := b.Files.CommitPartial(key); err != nil {
-		b.Meta.DeleteBlobMeta(ctx, key)
+		_ = b.Meta.DeleteBlobMeta(ctx, key) // the commit's error is the one to report
 		return ImageInfo{}, storageError(err)
 	}
-	b.Meta.DeleteBlobMeta(ctx, key)
+	if err := b.Meta.DeleteBlobMeta(ctx, key); err != nil {
+		return ImageInfo{}, storageError(err)
+	}
 	return info, nil
 }
 
@@ -79,9 +81,16 @@ func (b *Blobs) inspectPartial(key string, n int64) (ImageInfo, error) {
 	return b.Inspector.Inspect(header[:got])
 }
 
-func (b *Blobs) abandon(ctx context.Context, key string) {
-	b.Files.RemovePartial(key)
-	b.Meta.DeleteBlobMeta(ctx, key)
+// abandon forgets a partial upload: its record, then its file. When the
+// record cannot be deleted the file stays, so ExpirePartials tries again.
+func (b *Blobs) abandon(ctx context.Context, key string) error {
+	if err := b.Meta.DeleteBlobMeta(ctx, key); err != nil {
+		return storageError(err)
+	}
+	if err := b.Files.RemovePartial(key); err != nil {
+		return storageError(err)
+	}
+	return nil
 }
 
 // partialReader reads a partial upload from the start.

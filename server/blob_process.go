@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -37,10 +38,13 @@ func (b *Blobs) process(m *BlobMeta) {
 	b.mu.Unlock()
 	open := func() (io.ReadCloser, error) {
 		if err := b.countAttempt(digest); err != nil {
-			return nil, err
+			return nil, storeFailed(err)
 		}
 		rc, _, err := b.Files.Open(digest, VariantOriginal)
-		return rc, err
+		if err != nil {
+			return nil, storeFailed(err)
+		}
+		return rc, nil
 	}
 	info := ImageInfo{ContentType: m.ContentType, Width: m.Width, Height: m.Height, Uploader: m.Uploader}
 	b.Processor.Process(digest, info, open, func(display, thumb []byte, err error) {
@@ -56,28 +60,51 @@ func (b *Blobs) process(m *BlobMeta) {
 	})
 }
 
-// processed stores the variants (or the reason there are none).
+// processed stores the variants (or the reason there are none). Only an
+// image the pipeline refused is recorded as unprocessable: when the store
+// fails (reading the original, writing a variant or the metadata, a full
+// disk) the photo stays pending, its attempt given back, for Resume to make
+// again once the disk is well.
 func (b *Blobs) processed(digest string, display, thumb []byte, err error) {
 	ctx := context.Background()
 	if err == nil {
-		err = b.Files.PutVariant(digest, VariantDisplay, display)
+		err = storeFailed(b.Files.PutVariant(digest, VariantDisplay, display))
 	}
 	if err == nil {
-		err = b.Files.PutVariant(digest, VariantThumb, thumb)
-	}
-	if IsDiskFull(err) {
-		return // stays pending: made again once there is room
+		err = storeFailed(b.Files.PutVariant(digest, VariantThumb, thumb))
 	}
 	defer b.lock(digest)()
 	cur, merr := b.Meta.BlobMeta(ctx, digest)
 	if merr != nil {
-		return
+		return // stays pending
 	}
-	cur.State, cur.ProcessedAt = BlobStored, b.Clock.Now()
-	if err != nil {
-		cur.State, cur.Reason = BlobUnprocessable, reasonOf(err)
+	var sf *storeFailure
+	switch {
+	case errors.As(err, &sf) || IsDiskFull(err) || errors.Is(err, ErrInsufficientStorage):
+		cur.Attempts = max(cur.Attempts-1, 0) // not the image's fault
+	case err != nil:
+		cur.State, cur.Reason, cur.ProcessedAt = BlobUnprocessable, reasonOf(err), b.Clock.Now()
+	default:
+		cur.State, cur.ProcessedAt = BlobStored, b.Clock.Now()
 	}
-	b.Meta.PutBlobMeta(ctx, cur)
+	_ = b.Meta.PutBlobMeta(ctx, cur) // a failure leaves it pending: Resume makes it again
+}
+
+// storeFailure marks an error of the photo store (files or metadata), as
+// opposed to the pipeline's verdict on the image.
+type storeFailure struct{ err error }
+
+func (e *storeFailure) Error() string { return "photo store: " + e.err.Error() }
+func (e *storeFailure) Unwrap() error { return e.err }
+
+// storeFailed wraps a store error; nil and protocol errors (a refusal,
+// such as too many attempts) pass as they are.
+func storeFailed(err error) error {
+	var pe *syncproto.Error
+	if err == nil || errors.As(err, &pe) {
+		return err
+	}
+	return &storeFailure{err: err}
 }
 
 // countAttempt notes, durably and before any decoding, that the pipeline
@@ -143,8 +170,12 @@ func (b *Blobs) ExpirePartials(ctx context.Context) (int, error) {
 	n := 0
 	for _, key := range old {
 		if done, ok := b.startAppend(key); ok {
-			b.abandon(ctx, key)
+			aerr := b.abandon(ctx, key)
 			done()
+			if aerr != nil {
+				err = cmp.Or(err, aerr)
+				continue
+			}
 			n++
 		}
 	}

@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	tcp, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		s.Shutdown(time.Second)
+		_ = s.Shutdown(time.Second) // the listen error is the one to report
 		return err
 	}
 	maxConns, files := connCap(cfg.MaxConns)
@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.DebugAddr != "" {
 		if _, err := serveDebug(cfg.DebugAddr, log); err != nil {
-			s.Shutdown(time.Second)
+			_ = s.Shutdown(time.Second) // the debug listener error is the one to report
 			return err
 		}
 	}
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- s.Serve(ln) }()
 	select {
 	case err := <-serveErr:
-		s.Shutdown(time.Second)
+		_ = s.Shutdown(time.Second) // the listen error is the one to report
 		return err
 	case <-ctx.Done():
 	}

@@ -43,7 +43,7 @@ func (b Bcrypt) Hash(password string) (string, error) {
 // still costs one comparison.
 func (b Bcrypt) Compare(hash, password string) bool {
 	if hash == "" {
-		bcrypt.CompareHashAndPassword(dummyHash(b.cost()), []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(b.cost()), []byte(password))
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil

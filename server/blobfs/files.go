@@ -267,8 +267,8 @@ func (f *Files) moveInto(src, dst string) error {
 
 func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+		_ = d.Sync() // best effort: not every file system syncs a directory
+		_ = d.Close()
 	}
 }
 

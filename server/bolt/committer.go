@@ -88,6 +88,9 @@ type committer struct {
 	// onCommit, when set (before the first write), observes each group
 	// commit: how many jobs shared it and how long it took, fsync included.
 	onCommit func(jobs int, took time.Duration)
+	// onWake, when set (before the first write), is called after each
+	// commit that queued a push wake-up (the outbox's sequence moved).
+	onWake func()
 	// groupHook, when set, sees the ops of every group before it commits
 	// (tests).
 	groupHook func(ops []int)
@@ -219,7 +222,10 @@ func (c *committer) loop() {
 }
 
 // commit runs a group in one transaction; when it fails, each job runs
-// alone so that only the failing job fails.
+// alone so that only the failing job fails. A job that refuses (returns a
+// *refused) has its writes rolled back: the attempt is abandoned, the job
+// gets its refusal, and the rest of the group runs again without it (the
+// jobs before it see the same state as before, so they decide the same).
 func (c *committer) commit(group []*job) {
 	if c.groupHook != nil {
 		ops := make([]int, len(group))
@@ -228,27 +234,65 @@ func (c *committer) commit(group []*job) {
 		}
 		c.groupHook(ops)
 	}
+	for len(group) > 0 {
+		i, err := c.attempt(group)
+		if i >= 0 {
+			group[i].done <- err
+			group = append(group[:i:i], group[i+1:]...)
+			continue
+		}
+		if err == nil || len(group) == 1 {
+			for _, j := range group {
+				j.done <- err
+			}
+			return
+		}
+		for _, j := range group {
+			_, err := c.attempt([]*job{j})
+			j.done <- err
+		}
+		return
+	}
+}
+
+// attempt runs group in one transaction. When a job refuses, the
+// transaction is rolled back and attempt returns that job's index and its
+// refusal; otherwise -1 and the transaction's error.
+func (c *committer) attempt(group []*job) (int, error) {
+	refusedAt, woke := -1, false
 	began := time.Now()
 	err := c.db.Update(func(tx *bbolt.Tx) error {
-		for _, j := range group {
+		wakeUps := c.wakeUps(tx)
+		defer func() { woke = c.wakeUps(tx) != wakeUps }()
+		for i, j := range group {
 			if err := j.fn(tx); err != nil {
+				if _, ok := err.(*refused); ok {
+					refusedAt = i
+				}
 				return err
 			}
 		}
 		return nil
 	})
+	if refusedAt >= 0 {
+		return refusedAt, err
+	}
 	if c.onCommit != nil {
 		c.onCommit(len(group), time.Since(began))
 	}
-	if err == nil || len(group) == 1 {
-		for _, j := range group {
-			j.done <- err
-		}
-		return
+	if err == nil && woke {
+		c.onWake()
 	}
-	for _, j := range group {
-		j.done <- c.db.Update(j.fn)
+	return -1, err
+}
+
+// wakeUps reads the push outbox's sequence, which every queued wake-up
+// advances; 0 when nobody listens.
+func (c *committer) wakeUps(tx *bbolt.Tx) uint64 {
+	if c.onWake == nil {
+		return 0
 	}
+	return tx.Bucket(bucketPushOutbox).Sequence()
 }
 
 func (c *committer) running() bool {
@@ -274,32 +318,60 @@ func (c *committer) stop() {
 	c.wg.Wait()
 }
 
+// refused carries a job's business refusal out of its transaction: the
+// committer rolls back what the job wrote and hands err to its writer.
+type refused struct{ err error }
+
+func (r *refused) Error() string { return r.err.Error() }
+
+// keepWrites is a refusal whose writes must still commit (a session revoked
+// because its refresh token was reused): see commitThenRefuse.
+type keepWrites struct{ err error }
+
+func (k *keepWrites) Error() string { return k.err.Error() }
+
+// commitThenRefuse lets a decide closure refuse and still commit what it
+// wrote: decide commits the writes and returns err to the caller. Use it
+// only where the refusal itself must leave a trace.
+func commitThenRefuse(err error) error { return &keepWrites{err: err} }
+
 // decide runs fn as a job of a group transaction and returns its result.
 // fn refuses by returning a protocol error (*syncproto.Error, possibly
-// wrapped): the refusal reaches the caller and does not fail the group, so
-// anything fn wrote before refusing (a revoked session, say) commits. Any
-// other error is a store failure. fn is safe to run twice: its result is
-// whatever the last run returned.
+// wrapped): the refusal reaches the caller, anything fn wrote is rolled
+// back, and the other jobs of the group commit. A refusal wrapped by
+// commitThenRefuse commits fn's writes. Any other error is a store
+// failure. fn is safe to run twice: its result is whatever the last run
+// returned.
 func decide[T any](d *DB, fn func(tx *bbolt.Tx) (T, error)) (T, error) {
 	var (
-		out     T
-		refusal error
+		out  T
+		kept error
 	)
 	err := d.cm.write(func(tx *bbolt.Tx) error {
 		var err error
 		out, err = fn(tx)
-		refusal = nil
-		var pe *syncproto.Error
-		if err != nil && errors.As(err, &pe) {
-			refusal, err = err, nil
+		kept = nil
+		var (
+			keep *keepWrites
+			pe   *syncproto.Error
+		)
+		switch {
+		case err == nil:
+		case errors.As(err, &keep):
+			kept, err = keep.err, nil
+		case errors.As(err, &pe):
+			err = &refused{err: err}
 		}
 		return err
 	})
+	if r, ok := err.(*refused); ok {
+		return out, r.err
+	}
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return out, refusal
+	return out, kept
 }
 
 // queued returns how many jobs wait in the lanes.

@@ -1,11 +1,14 @@
 package bolt
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 
+	"github.com/courier-sync/courier-sync/syncproto"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -205,5 +208,125 @@ func TestAnEmptyWriteLeavesTheWriterRunning(t *testing.T) {
 	}
 	if err := c.writeAs("courier", 1, 0, func(*bbolt.Tx) error { return nil }); err != nil {
 		t.Fatalf("the next write: %v", err)
+	}
+}
+
+// decideTestDB opens a store with one scratch bucket for decide's tests.
+func decideTestDB(t *testing.T) *DB {
+	t.Helper()
+	d, err := Open(filepath.Join(t.TempDir(), "d.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	if err := d.cm.write(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists([]byte("scratch"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// put writes key in the scratch bucket.
+func put(tx *bbolt.Tx, key string) error {
+	return tx.Bucket([]byte("scratch")).Put([]byte(key), []byte{1})
+}
+
+// has reports whether key was committed in the scratch bucket.
+func has(t *testing.T, d *DB, key string) bool {
+	t.Helper()
+	found := false
+	if err := d.db.View(func(tx *bbolt.Tx) error {
+		found = tx.Bucket([]byte("scratch")).Get([]byte(key)) != nil
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// Issue 10 item 5: decide committed what a closure wrote before refusing,
+// so a rule that wrote and then found a reason to refuse left half a
+// decision in the store.
+func TestDecideRollsBackARefusal(t *testing.T) {
+	d := decideTestDB(t)
+	refusal := &syncproto.Error{Code: syncproto.CodeConflict, Message: "no"}
+	_, err := decide(d, func(tx *bbolt.Tx) (int, error) {
+		if err := put(tx, "refused"); err != nil {
+			return 0, err
+		}
+		return 0, fmt.Errorf("wrapped: %w", refusal)
+	})
+	if !errors.Is(err, refusal) {
+		t.Fatalf("decide = %v, want the refusal", err)
+	}
+	if has(t, d, "refused") {
+		t.Fatal("a refusing closure's write was committed")
+	}
+	out, err := decide(d, func(tx *bbolt.Tx) (int, error) { return 7, put(tx, "accepted") })
+	if err != nil || out != 7 || !has(t, d, "accepted") {
+		t.Fatalf("an accepting closure: %d, %v, committed %v", out, err, has(t, d, "accepted"))
+	}
+}
+
+func TestDecideCommitsARefusalThatKeepsItsWrites(t *testing.T) {
+	d := decideTestDB(t)
+	refusal := &syncproto.Error{Code: syncproto.CodeUnauthorized, Message: "reused"}
+	_, err := decide(d, func(tx *bbolt.Tx) (struct{}, error) {
+		if err := put(tx, "revoked"); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, commitThenRefuse(refusal)
+	})
+	if !errors.Is(err, refusal) {
+		t.Fatalf("decide = %v, want the refusal", err)
+	}
+	if !has(t, d, "revoked") {
+		t.Fatal("commitThenRefuse lost the closure's write")
+	}
+}
+
+// A refusal in the middle of a group rolls back only the refusing job: the
+// jobs before and after it in the same transaction commit.
+func TestARefusalInAGroupLeavesTheOthersCommitted(t *testing.T) {
+	d := decideTestDB(t)
+	var groups [][]int
+	d.cm.groupHook = func(ops []int) { groups = append(groups, ops) }
+	release := make(chan struct{})
+	blocked := make(chan struct{})
+	go func() {
+		_ = d.cm.write(func(*bbolt.Tx) error { close(blocked); <-release; return nil })
+	}()
+	<-blocked
+	refusal := &syncproto.Error{Code: syncproto.CodeConflict, Message: "no"}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i, key := range []string{"before", "refused", "after"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = decide(d, func(tx *bbolt.Tx) (int, error) {
+				if err := put(tx, key); err != nil {
+					return 0, err
+				}
+				if key == "refused" {
+					return 0, refusal
+				}
+				return 0, nil
+			})
+		}()
+		d.cm.waitFor(func() bool { return len(d.cm.lanes[""].queue) == i+1 }) // queue in this order
+	}
+	close(release)
+	wg.Wait()
+	if errs[0] != nil || errs[2] != nil || !errors.Is(errs[1], refusal) {
+		t.Fatalf("errors %v", errs)
+	}
+	if !has(t, d, "before") || has(t, d, "refused") || !has(t, d, "after") {
+		t.Fatalf("committed: before %v, refused %v, after %v", has(t, d, "before"), has(t, d, "refused"), has(t, d, "after"))
+	}
+	if len(groups) != 2 || len(groups[1]) != 3 {
+		t.Fatalf("groups %v, want the three decisions in one group", groups)
 	}
 }

@@ -115,7 +115,7 @@ func (d *DB) complaintView(tx *bbolt.Tx, r *complaintRecord, now time.Time) serv
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CallbackIDs: []string{}}
 	if links := tx.Bucket(bucketComplaintCallback); links != nil {
 		if b := links.Bucket([]byte(r.Ref)); b != nil {
-			b.ForEach(func(k, _ []byte) error {
+			_ = b.ForEach(func(k, _ []byte) error { // the closure never fails
 				v.CallbackIDs = append(v.CallbackIDs, string(k))
 				return nil
 			})

@@ -42,13 +42,19 @@ type Options struct {
 	// OnCommit, when set, observes every group commit: the number of
 	// writes that shared it and its time, fsync included (metrics).
 	OnCommit func(jobs int, took time.Duration)
+	// OnWake, when set, is called after every commit that queued a push
+	// wake-up, so the sender need not poll (push.Bell.Ring). It must not
+	// block: it runs on the single writer.
+	OnWake func()
 	// NoSync disables fsync. Only for throw-away benchmarks: it loses
 	// acknowledged data on power loss.
 	NoSync bool
 }
 
-// DB is the bbolt store. It implements server.UserStore,
-// server.SessionStore, server.SyncService and server.AuditService.
+// DB is the bbolt store. It implements every storage interface of package
+// server: the services the handlers call and the per-noun transaction
+// interfaces the rules run in (the var _ server.X = (*DB)(nil) lines beside
+// each noun's file list them).
 type DB struct {
 	db    *bbolt.DB
 	opts  Options
@@ -117,6 +123,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	d.cm = newCommitter(bdb)
 	d.cm.onCommit = opts.OnCommit // read by the writer only after a job arrives
+	d.cm.onWake = opts.OnWake
 	return d, nil
 }
 

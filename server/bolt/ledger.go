@@ -128,8 +128,6 @@ type ledger struct {
 
 func (d *DB) ledger(tx *bbolt.Tx) *ledger { return &ledger{tx: tx, s: d.opts.Settings} }
 
-func (l *ledger) due(collected time.Time) time.Time { return server.CODDue(l.s, collected) }
-
 func (l *ledger) scopes(courier string) []string { return []string{scopeAll, courier} }
 
 // row returns the row and custody of entry seq.

@@ -216,9 +216,9 @@ func feedEntriesOf(feed *bbolt.Bucket, tasks map[string]bool) ([]feedEntry, erro
 			return err
 		}
 		var id string
-		json.Unmarshal(ch["task_id"], &id)
+		_ = json.Unmarshal(ch["task_id"], &id) // lenient: a field missing or malformed reads as empty
 		var c syncproto.Contact
-		json.Unmarshal(ch["contact"], &c)
+		_ = json.Unmarshal(ch["contact"], &c)
 		if !tasks[id] || c == (syncproto.Contact{}) {
 			return nil
 		}

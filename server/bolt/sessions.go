@@ -101,7 +101,7 @@ func (d *DB) RotateRefresh(ctx context.Context, id string, old, next []byte, now
 			if err := putSession(tx, s); err != nil {
 				return nil, err
 			}
-			return nil, server.ErrRefreshReused
+			return nil, commitThenRefuse(server.ErrRefreshReused)
 		default:
 			return nil, server.ErrUnauthorized
 		}

@@ -49,7 +49,9 @@ func (d *DB) waybillLedger(f server.LedgerFilter) (*server.LedgerPage, error) {
 			if !f.Matches(e, l.s, now) {
 				continue
 			}
-			sums.AddEntry(e)
+			if !sums.AddEntry(e) {
+				return errLedgerOverflow
+			}
 			if seq <= after {
 				continue
 			}

@@ -119,8 +119,24 @@ func TestALoginThrottleConfiguredByItsFieldsWorks(t *testing.T) {
 	h := newHarness(t, withThrottle(th))
 	h.createUser(t, "wang", syncproto.RoleCourier)
 	bad := syncproto.LoginRequest{Username: "wang", Password: "guess-guess", DeviceID: "d"}
+	good := syncproto.LoginRequest{Username: "wang", Password: password, DeviceID: "d"}
 	t.Run("a wrong password is 401", func(t *testing.T) {
 		h.do(t, "POST", "/v1/auth/login", "", bad).wantError(t, 401, syncproto.CodeUnauthorized)
+	})
+	// Issue 10 item 5: the test stopped here and never saw the throttle.
+	t.Run("the failure past Free is still 401 and starts the block", func(t *testing.T) {
+		h.do(t, "POST", "/v1/auth/login", "", bad).wantError(t, 401, syncproto.CodeUnauthorized)
+	})
+	t.Run("then every attempt waits Base, even with the right password", func(t *testing.T) {
+		r := h.do(t, "POST", "/v1/auth/login", "", good)
+		r.wantError(t, 429, syncproto.CodeRateLimited)
+		if ra, _ := strconv.Atoi(r.header.Get("Retry-After")); ra < 60 || ra > 61 {
+			t.Fatalf("Retry-After = %q, want Base (60 s, rounded up)", r.header.Get("Retry-After"))
+		}
+	})
+	t.Run("once Base has passed the right password logs in", func(t *testing.T) {
+		h.clock.Advance(time.Minute)
+		h.do(t, "POST", "/v1/auth/login", "", good).decode(t, 200, nil)
 	})
 }
 

@@ -76,8 +76,8 @@ func loadStatic(fsys fs.FS) (map[string]*staticFile, error) {
 		f := &staticFile{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(body)
-		zw.Close()
+		_, _ = zw.Write(body) // into memory: cannot fail
+		_ = zw.Close()
 		if buf.Len() < len(body) {
 			f.gz = buf.Bytes()
 		}

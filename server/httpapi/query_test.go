@@ -172,3 +172,36 @@ func TestWaybillFiltersKeepOneParcel(t *testing.T) {
 		h.do(t, "GET", "/v1/complaints?overdue=yes", disp.access, nil).wantError(t, 400, syncproto.CodeInvalidRequest)
 	})
 }
+
+// Every boolean query parameter of the API reads the same values: true or
+// 1, false, 0 or absent; anything else is 400 naming the parameter (issue
+// 10 item 5: ?overdue=1 worked on callbacks and was a 400 on complaints).
+func TestEveryBooleanQueryParameterReadsTheSameValues(t *testing.T) {
+	h := newHarness(t)
+	admin := h.user(t, "root", syncproto.RoleAdmin)
+	routes := map[string][]string{
+		"/v1/callbacks":                      {"overdue", "review"},
+		"/v1/complaints":                     {"overdue", "at_risk"},
+		"/v1/cod/ledger":                     {"overdue"},
+		"/v1/claims":                         {"overdue"},
+		"/v1/inspections/corrective-actions": {"overdue"},
+		"/v1/vehicles":                       {"attention"},
+		"/v1/couriers":                       {"active"},
+	}
+	for path, params := range routes {
+		for _, p := range params {
+			for _, v := range []string{"true", "1", "false", "0"} {
+				r := h.do(t, "GET", path+"?"+p+"="+v, admin.access, nil)
+				if r.status != 200 {
+					t.Errorf("GET %s?%s=%s: %d %s", path, p, v, r.status, r.body)
+				}
+			}
+			for _, v := range []string{"yes", "TRUE", "on", "2"} {
+				r := h.do(t, "GET", path+"?"+p+"="+v, admin.access, nil)
+				if err := r.checkError(400, syncproto.CodeInvalidRequest); err != nil || !strings.Contains(string(r.body), p) {
+					t.Errorf("GET %s?%s=%s: %v; body %s", path, p, v, err, r.body)
+				}
+			}
+		}
+	}
+}

@@ -15,13 +15,15 @@ import (
 // seedTask stores a callback task assigned to courierID and publishes its
 // view into that courier's pull feed.
 //
-// There is no route that creates callback tasks yet (POST /v1/callbacks is
-// still to come), so this writes the two records the push and pull paths
-// read straight into the store file, between a clean close and a reopen.
+// POST /v1/callbacks creates tasks, but with ids of its own and always
+// open; the tests here need a chosen id in a chosen status, which no route
+// makes, so this writes the two records the push and pull paths read
+// straight into the store file, between a clean close and a reopen.
 // It knows the bbolt layout of server/bolt (buckets "callback_tasks" and
 // "feeds", and how a feed entry is encoded) and checks through the store's
 // Pull that the seeded change comes back, so a layout change fails here
-// with a clear message. When POST /v1/callbacks exists, use that route.
+// with a clear message. Where an open task with any id will do, use the
+// route.
 func (h *harness) seedTask(tb testing.TB, taskID, courierID, status string) {
 	tb.Helper()
 	if err := h.db.Close(); err != nil {

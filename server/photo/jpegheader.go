@@ -1,6 +1,10 @@
 package photo
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/courier-sync/courier-sync/internal/exiforient"
+)
 
 // jpegMeta is what a walk over a JPEG's header segments finds.
 type jpegMeta struct {
@@ -13,37 +17,15 @@ type jpegMeta struct {
 // segment cut short by the end of b is read as far as it goes.
 func scanJPEG(b []byte) jpegMeta {
 	var m jpegMeta
-	if len(b) < 2 || b[0] != 0xff || b[1] != 0xd8 {
-		return m
-	}
-	for i := 2; i+4 <= len(b); {
-		if b[i] != 0xff {
-			return m // not at a marker: leave the verdict to the decoder
-		}
-		marker := b[i+1]
+	exiforient.Walk(b, func(marker byte, seg []byte, complete bool) bool {
 		switch {
-		case marker == 0xff: // fill byte before a marker
-			i++
-			continue
-		case marker == 0x01 || marker >= 0xd0 && marker <= 0xd8: // no length
-			i += 2
-			continue
-		case marker == 0xd9 || marker == 0xda: // end of image, start of scan
-			return m
-		}
-		n := int(binary.BigEndian.Uint16(b[i+2:]))
-		if n < 2 {
-			return m
-		}
-		seg := b[i+4 : min(i+2+n, len(b))]
-		switch {
-		case marker == 0xe1 && m.orientation == 0:
-			m.orientation = exifOrientation(seg)
-		case isSOF(marker) && len(seg) == n-2:
+		case marker == 0xe1 && m.orientation == exiforient.Unknown:
+			m.orientation = exiforient.FromAPP1(seg)
+		case isSOF(marker) && complete:
 			m.decodeBytes = frameBytes(seg, marker == 0xc2)
 		}
-		i += 2 + n
-	}
+		return true
+	})
 	return m
 }
 

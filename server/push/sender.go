@@ -10,9 +10,10 @@ import (
 	"github.com/courier-sync/courier-sync/server"
 )
 
-// Sender defaults.
+// Sender defaults. DefaultPoll is a safety net only: the store rings the
+// sender's Bell after every commit that queued a wake-up.
 const (
-	DefaultPoll        = 20 * time.Millisecond
+	DefaultPoll        = 30 * time.Second
 	DefaultSendTimeout = 30 * time.Second
 	DefaultMaxAge      = 6 * time.Hour
 )
@@ -31,7 +32,12 @@ type Sender struct {
 	// server names none; default 1 s doubling to 5 min, ±20 % jitter. A
 	// Retry-After longer than it wins.
 	Backoff func(attempt int) time.Duration
-	// Poll is how often the outbox is checked for new wake-ups.
+	// Bell wakes the sender at once; the store rings it after a commit
+	// that queued wake-ups (bolt.Options.OnWake). Nil: a bell of its own,
+	// rung only by Notify.
+	Bell Bell
+	// Poll is how often the outbox is checked for new wake-ups when the
+	// bell stays silent (a safety net; default DefaultPoll).
 	Poll time.Duration
 	// MaxAge drops a wake-up whose newest change is older than this
 	// (FCM would drop it too once its TTL passed; the device pulls on
@@ -47,7 +53,21 @@ type Sender struct {
 	Observe func(outcome string)
 
 	once sync.Once
-	kick chan struct{}
+}
+
+// Bell wakes a Sender. Rings coalesce: Ring never blocks, and any number of
+// rings while the sender is busy wake it once more.
+type Bell chan struct{}
+
+// NewBell returns a bell for Sender.Bell.
+func NewBell() Bell { return make(Bell, 1) }
+
+// Ring wakes the sender listening on b; it never blocks.
+func (b Bell) Ring() {
+	select {
+	case b <- struct{}{}:
+	default:
+	}
 }
 
 func (s *Sender) defaults() { s.once.Do(s.setDefaults) }
@@ -77,7 +97,9 @@ func (s *Sender) setDefaults() {
 	if s.SendTimeout <= 0 {
 		s.SendTimeout = DefaultSendTimeout
 	}
-	s.kick = make(chan struct{}, 1)
+	if s.Bell == nil {
+		s.Bell = NewBell()
+	}
 }
 
 // Outcomes of a wake-up, as Sender.Observe names them.
@@ -119,15 +141,13 @@ func DefaultBackoff(attempt int) time.Duration {
 // wait for its next poll. It never blocks.
 func (s *Sender) Notify() {
 	s.defaults()
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
+	s.Bell.Ring()
 }
 
 // Run drains the outbox until ctx ends: at once (wake-ups left from before
-// a restart), then whenever the outbox changes or a held-back wake-up falls
-// due. Wake-ups being sent when ctx ends stay queued unless FCM already
+// a restart), then whenever the bell rings and the outbox changed, or a
+// held-back wake-up falls due, or the safety poll finds the outbox
+// changed. Wake-ups being sent when ctx ends stay queued unless FCM already
 // took them.
 func (s *Sender) Run(ctx context.Context) {
 	s.defaults()
@@ -148,8 +168,8 @@ func (s *Sender) Run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				return
-			case <-s.kick:
-			case <-s.After(s.Poll):
+			case <-s.Bell:
+			case <-s.After(s.wait(next)):
 			}
 			if !next.IsZero() && !s.Now().Before(next) {
 				break
@@ -159,6 +179,15 @@ func (s *Sender) Run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// wait is how long Run may sleep: until the next held-back wake-up falls
+// due, at most Poll.
+func (s *Sender) wait(next time.Time) time.Duration {
+	if next.IsZero() {
+		return s.Poll
+	}
+	return min(s.Poll, max(next.Sub(s.Now()), 0))
 }
 
 // Drain sends every wake-up due now, batch by batch, and returns when the

@@ -15,7 +15,7 @@ import (
 // whose data is sealed with keys the file lacks (a missing, mistyped or
 // foreign key file) is refused, naming the file, rather than run on
 // sealing new data that the right keys would never open.
-func openStore(cfg Config, m *metrics.Metrics) (*bolt.DB, error) {
+func openStore(cfg Config, m *metrics.Metrics, onWake func()) (*bolt.DB, error) {
 	path := filepath.Join(cfg.DataDir, "courier.db")
 	keys, err := crypt.Load(cfg.PIIKeyFile)
 	fresh := errors.Is(err, crypt.ErrNoKeyFile)
@@ -26,7 +26,7 @@ func openStore(cfg Config, m *metrics.Metrics) (*bolt.DB, error) {
 		return nil, fmt.Errorf("PII key file: %w", err)
 	}
 	db, err := bolt.Open(path, bolt.Options{Clock: cfg.Clock, Capture: cfg.Capture, PII: keys, Settings: cfg.Settings, OnCommit: m.Commit,
-		SkewLimit: cfg.SkewLimit})
+		OnWake: onWake, SkewLimit: cfg.SkewLimit})
 	switch {
 	case errors.Is(err, bolt.ErrPIIKeys) && fresh:
 		return nil, fmt.Errorf("the PII key file %s does not exist, but the store %s holds personal data sealed with keys (%w); "+

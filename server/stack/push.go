@@ -13,8 +13,9 @@ import (
 // sender when neither is configured; it says which at start-up. The sender
 // stops when the app shuts down (a fiber shutdown hook, after in-flight
 // requests have drained and before the store closes); wake-ups not yet
-// sent stay queued in the store and go out after the next start.
-func (s *Stack) startPush(cfg Config) error {
+// sent stay queued in the store and go out after the next start. The store
+// rings bell after each commit that queued a wake-up.
+func (s *Stack) startPush(cfg Config, bell push.Bell) error {
 	var m push.Messenger
 	switch {
 	case cfg.FCMCredentials != "" || cfg.FCMEndpoint != "":
@@ -35,7 +36,7 @@ func (s *Stack) startPush(cfg Config) error {
 		m = push.LogOnly{Log: s.log}
 		s.log.Warn("push: no FCM credentials or endpoint configured; wake-ups are only logged", "mode", "log-only")
 	}
-	sender := &push.Sender{Outbox: s.DB, Messenger: m, Log: s.log, Now: cfg.Clock.Now, Observe: s.metrics.FCM}
+	sender := &push.Sender{Outbox: s.DB, Messenger: m, Log: s.log, Now: cfg.Clock.Now, Observe: s.metrics.FCM, Bell: bell}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

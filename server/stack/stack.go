@@ -22,6 +22,7 @@ import (
 	"github.com/courier-sync/courier-sync/server/httpapi"
 	"github.com/courier-sync/courier-sync/server/metrics"
 	"github.com/courier-sync/courier-sync/server/photo"
+	"github.com/courier-sync/courier-sync/server/push"
 	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/gofiber/fiber/v2"
 )
@@ -114,7 +115,8 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	m := metrics.New()
-	db, err := openStore(cfg, m)
+	bell := push.NewBell() // the store rings the wake-up sender on commit
+	db, err := openStore(cfg, m, bell.Ring)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +170,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	m.Gauge("courierd_store_write_queue", "Writes waiting for the store's single writer.", func() float64 { return float64(db.QueuedWrites()) })
 	m.Gauge("courierd_photo_queue", "Photos queued or being processed by the image pipeline.", func() float64 { return float64(pool.Pending()) })
 	s := &Stack{metrics: m, closing: closing, DB: db, Auth: a, Blobs: blobs, App: app, log: cfg.Logger, pool: pool, stop: make(chan struct{}), done: make(chan struct{})}
-	if err := s.startPush(cfg); err != nil {
+	if err := s.startPush(cfg, bell); err != nil {
 		pool.Close()
 		db.Close()
 		return nil, err
@@ -242,7 +244,7 @@ func (s *Stack) Start() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	go s.Serve(ln)
+	go func() { _ = s.Serve(ln) }() // ends with Shutdown
 	return "http://" + ln.Addr().String(), nil
 }
 

@@ -206,7 +206,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m := Message{Project: project, Token: tok, Data: req.Message.Data, At: time.Now(),
 		HasNotification: len(req.Message.Notification) > 0 && string(req.Message.Notification) != "null"}
-	json.Unmarshal(req.Message.Android, &m.Android)
+	_ = json.Unmarshal(req.Message.Android, &m.Android) // no android block: zero
 	f.record(body, &m)
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"name":"projects/%s/messages/%d"}`, project, time.Now().UnixNano())
