@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sort"
+	"strconv"
 
 	"github.com/courier-sync/courier-sync/syncproto"
 )
@@ -43,4 +44,16 @@ type Parcels interface {
 	// Parcel returns the timeline of a waybill: its pickup and every
 	// record that names it. Errors: not_found (a waybill nothing names).
 	Parcel(ctx context.Context, waybill string) (*Parcel, error)
+}
+
+// PickupSummary is the line a parcel's timeline shows for its pickup.
+func PickupSummary(weightG int64, codCents *int64, insured *bool) string {
+	s := "picked up, " + strconv.FormatInt(weightG, 10) + " g"
+	if codCents != nil && *codCents > 0 {
+		s += ", COD " + strconv.FormatInt(*codCents, 10) + " fen"
+	}
+	if insured != nil && *insured {
+		s += ", insured"
+	}
+	return s
 }

@@ -288,7 +288,7 @@ func sessionView(s *server.Session, u *server.User, now time.Time) syncproto.Ses
 	}
 	return syncproto.SessionView{SessionID: s.ID, DeviceID: s.DeviceID, CreatedAt: s.CreatedAt, LastSeenAt: seen,
 		ExpiresAt: s.ExpiresAt, RevokedAt: s.RevokedAt,
-		Active: s.RevokedAt == nil && now.Before(s.ExpiresAt) && u.Live(s.UserGen)}
+		Active: s.ActiveFor(u, now)}
 }
 
 // RevokeUserSession implements server.Accounts.

@@ -29,7 +29,7 @@ func (d *DB) Parcel(ctx context.Context, waybill string) (*server.Parcel, error)
 		if pk != nil {
 			out.Pickup = pickupView(pk)
 			out.Events = append(out.Events, server.ParcelEvent{At: pk.RecordedAt, Type: server.EventPickup, Actor: pk.CourierID,
-				Object: pk.Ref, Summary: pickupSummary(pk.Pickup)})
+				Object: pk.Ref, Summary: server.PickupSummary(pk.Pickup.WeightG, pk.Pickup.CODAmountCents, pk.Pickup.Insured)})
 		}
 		t := timeline{d: d, tx: tx, l: d.ledger(tx)}
 		recs := waybillRecords(tx, waybill)
@@ -72,17 +72,6 @@ func pickupView(pk *pickupRecord) *server.ParcelPickup {
 		v.CODAmountCents = *p.CODAmountCents
 	}
 	return v
-}
-
-func pickupSummary(p *syncproto.Pickup) string {
-	s := "picked up, " + strconv.FormatInt(p.WeightG, 10) + " g"
-	if p.CODAmountCents != nil && *p.CODAmountCents > 0 {
-		s += ", COD " + strconv.FormatInt(*p.CODAmountCents, 10) + " fen"
-	}
-	if p.Insured != nil && *p.Insured {
-		s += ", insured"
-	}
-	return s
 }
 
 // timeline gathers the events of one parcel inside a read transaction.

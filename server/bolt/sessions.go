@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -77,27 +76,16 @@ func (d *DB) RotateRefresh(ctx context.Context, id string, old, next []byte, now
 		if err != nil {
 			return nil, server.ErrUnauthorized
 		}
-		switch {
-		case s.RevokedAt != nil || !now.Before(s.ExpiresAt):
-			return nil, server.ErrUnauthorized
-		case bytes.Equal(s.RefreshHash, old):
-			s.UsedHashes = append(s.UsedHashes, s.RefreshHash)
-			if len(s.UsedHashes) > server.MaxUsedHashes {
-				s.UsedHashes = s.UsedHashes[len(s.UsedHashes)-server.MaxUsedHashes:]
-			}
-			s.RefreshHash = next
-			s.LastSeenAt = now
+		switch server.RotateRefresh(s, old, next, now, grace) {
+		case server.RotationRotated:
 			if err := seenDevice(tx, s, now); err != nil {
 				return nil, err
 			}
-			s.PrevHash, s.RotatedAt = old, now
 			return s, putSession(tx, s)
-		case bytes.Equal(s.PrevHash, old) && bytes.Equal(s.RefreshHash, next) && now.Sub(s.RotatedAt) <= grace:
-			// The same token refreshed twice at once: both get its successor.
+		case server.RotationRepeated:
 			return s, nil
-		case containsHash(s.UsedHashes, old):
-			// Reuse: revoke the session (this write commits) and refuse.
-			s.RevokedAt = &now
+		case server.RotationReused:
+			// Revoke the session (this write commits) and refuse.
 			if err := putSession(tx, s); err != nil {
 				return nil, err
 			}
@@ -135,13 +123,4 @@ func putSession(tx *bbolt.Tx, s *server.Session) error {
 		return err
 	}
 	return tx.Bucket(bucketSessions).Put([]byte(s.ID), v)
-}
-
-func containsHash(list [][]byte, h []byte) bool {
-	for _, x := range list {
-		if bytes.Equal(x, h) {
-			return true
-		}
-	}
-	return false
 }
