@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // QualityFigures are the monthly quality figures, for the company or for
@@ -21,28 +23,7 @@ import (
 // COD receipts past due_by and not settled at that time, vehicles that
 // needed attention at that time.
 type QualityFigures struct {
-	Pickups                    int64    `json:"pickups"`
-	Complaints                 int64    `json:"complaints"`
-	ComplaintRatePercent       *float64 `json:"complaint_rate_percent"`
-	ComplaintsPerMillion       *float64 `json:"complaints_per_million"`
-	SatisfactionScores         int64    `json:"satisfaction_scores"`
-	SatisfactionSharePercent   *float64 `json:"satisfaction_share_percent"`
-	ComplaintsPastDue          int64    `json:"complaints_past_due"`
-	CODPastDueCount            int64    `json:"cod_past_due_count"`
-	CODPastDueCents            int64    `json:"cod_past_due_cents"`
-	VehiclesNeedingAttention   int64    `json:"vehicles_needing_attention"`
-	ClaimsFiled                int64    `json:"claims_filed"`
-	ClaimsPaidCents            int64    `json:"claims_paid_cents"`
-	ClaimsDecidedOnTimePercent *float64 `json:"claims_decided_on_time_percent"`
-	// Inspection figures: completed inspections of the month (for a
-	// courier: those whose sample covered them), items marked, items
-	// failed, and corrective actions open and overdue at as_of (of any
-	// inspection, so an action shows until it is closed).
-	InspectionsDone          int64 `json:"inspections_done"`
-	InspectionItemsChecked   int64 `json:"inspection_items_checked"`
-	InspectionFailures       int64 `json:"inspection_failures"`
-	CorrectiveActionsOpen    int64 `json:"corrective_actions_open"`
-	CorrectiveActionsOverdue int64 `json:"corrective_actions_overdue"`
+	syncproto.QualityFigures
 
 	// SatisfiedScores is how many scores were 4 or 5 (the share's
 	// numerator); ClaimDecisionsDue and ClaimsDecidedOnTime are the

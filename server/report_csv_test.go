@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/courier-sync/courier-sync/server"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 type failingWriter struct{ after int }
@@ -19,10 +20,10 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 }
 
 func TestQualityReportCSV(t *testing.T) {
-	rep := &server.QualityReport{Month: "2026-11", QualityFigures: server.QualityFigures{Pickups: 200, Complaints: 3}}
+	rep := &server.QualityReport{Month: "2026-11", QualityFigures: server.QualityFigures{QualityFigures: syncproto.QualityFigures{Pickups: 200, Complaints: 3}}}
 	for i := range 300 {
 		rep.ByCourier = append(rep.ByCourier, server.CourierQuality{CourierID: "u" + strconv.Itoa(i),
-			QualityFigures: server.QualityFigures{Pickups: 8, Complaints: 1}})
+			QualityFigures: server.QualityFigures{QualityFigures: syncproto.QualityFigures{Pickups: 8, Complaints: 1}}})
 	}
 	rep.Finish()
 	for i := range rep.ByCourier {

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 func TestARateWithoutABaseIsNullNeverZero(t *testing.T) {
-	r := QualityReport{Month: "2026-11", QualityFigures: QualityFigures{Complaints: 3}}
+	r := QualityReport{Month: "2026-11", QualityFigures: QualityFigures{QualityFigures: syncproto.QualityFigures{Complaints: 3}}}
 	r.Finish()
 	raw, err := json.Marshal(r)
 	if err != nil {

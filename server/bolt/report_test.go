@@ -149,8 +149,8 @@ func reportFixture(t *testing.T) (*bolt.DB, *dsClock, *dsDevice, *dsDevice) {
 }
 
 func figures(pickups, complaints, scores, satisfied, cpPastDue, codCount, codCents, vehicles int64) server.QualityFigures {
-	f := server.QualityFigures{Pickups: pickups, Complaints: complaints, SatisfactionScores: scores, SatisfiedScores: satisfied,
-		ComplaintsPastDue: cpPastDue, CODPastDueCount: codCount, CODPastDueCents: codCents, VehiclesNeedingAttention: vehicles}
+	f := server.QualityFigures{QualityFigures: syncproto.QualityFigures{Pickups: pickups, Complaints: complaints, SatisfactionScores: scores,
+		ComplaintsPastDue: cpPastDue, CODPastDueCount: codCount, CODPastDueCents: codCents, VehiclesNeedingAttention: vehicles}, SatisfiedScores: satisfied}
 	f.Finish()
 	return f
 }
