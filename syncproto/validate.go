@@ -148,19 +148,32 @@ func DecodePayload(kind string, raw json.RawMessage) (any, *Error) {
 
 // ValidateOp checks an op's recorded_at and payload together.
 func ValidateOp(op *Op) (any, *Error) {
-	if _, ok := ParseOpTime(op.RecordedAt); !ok {
-		if _, known := kindSet[op.Kind]; !known {
-			return nil, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
-		}
-		return nil, invalid("recorded_at", "must be an RFC 3339 time with offset")
+	p, _, e := CheckOp(op)
+	return p, e
+}
+
+// CheckOp is ValidateOp that also returns recorded_at as it parsed it
+// (the zero time when it is refused), so the caller need not parse it again.
+func CheckOp(op *Op) (any, time.Time, *Error) {
+	at, ok := ParseOpTime(op.RecordedAt)
+	var e *Error
+	switch {
+	case !ok:
+		e = invalid("recorded_at", "must be an RFC 3339 time with offset")
+	case !InEventWindow(at):
+		e = invalid("recorded_at", eventWindowRule)
 	}
-	if e := checkEventTime("recorded_at", op.RecordedAt); e != nil {
+	if e != nil {
 		if _, known := kindSet[op.Kind]; !known {
-			return nil, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
+			return nil, time.Time{}, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
 		}
-		return nil, e
+		return nil, time.Time{}, e
 	}
-	return DecodePayload(op.Kind, op.Payload)
+	p, e := DecodePayload(op.Kind, op.Payload)
+	if e != nil {
+		return nil, time.Time{}, e
+	}
+	return p, at, nil
 }
 
 var kindSet = func() map[string]struct{} {

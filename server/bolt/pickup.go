@@ -61,11 +61,7 @@ func encodePickup(rec *pickupRecord) ([]byte, error) {
 	b := make([]byte, 0, 512)
 	b = append(b, pickupFormat)
 	b = append(b, u[:]...)
-	spelled := ""
-	if rec.OpID != formatUUID(u[:]) {
-		spelled = rec.OpID
-	}
-	b = appendStr(b, spelled)
+	b = appendStr(b, spelledAs(rec.OpID, u[:]))
 	b = appendStr(appendStr(b, rec.CourierID), rec.DeviceID)
 	b = appendTime(b, rec.RecordedAt)
 	b = appendTimePtr(b, rec.RecordedAtCorrected)
