@@ -289,12 +289,24 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 		return syncproto.PushResult{}, err
 	}
 	pos := u64(seq)
-	// A job may run twice: the record is a copy of head, never head itself.
-	rec := append(make([]byte, 0, len(po.head)+outcomeSize(&res)), po.head...)
+	rec := roomAfter(po.head, outcomeSize(&res))
 	if err := log.Put(pos, appendOutcome(rec, res.Status, res.Error, res.Ref, res.Flags)); err != nil {
 		return syncproto.PushResult{}, err
 	}
 	return res, ids.Put(po.key, pos)
+}
+
+// roomAfter returns b to append at most n bytes to: b itself when its
+// spare capacity holds them, else a copy with room. Appending to the
+// result never changes b[:len(b)], so a job that runs twice (its first
+// transaction rolled back, see committer) finds its pre-encoded bytes as
+// they were and writes the same spare bytes again; bbolt holds a value
+// only until its transaction ends.
+func roomAfter(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b[:len(b):cap(b)]
+	}
+	return append(make([]byte, 0, len(b)+n), b...)
 }
 
 // applyKind stores the record of an op by kind. It returns the record's

@@ -29,10 +29,14 @@ var (
 	statusTable = []string{syncproto.StatusApplied, syncproto.StatusRejected}
 )
 
+// outcomeRoom is the room opHead leaves after the head for a usual
+// outcome (applied, a ref, a flag or two), so apply appends it in place.
+const outcomeRoom = 96
+
 // opHead encodes the part of an op record known before the write
 // transaction: everything but the outcome (see appendOutcome).
 func opHead(fp []byte, key []byte, opID string, seq int64, kind, recordedAt string, corrected *time.Time, received time.Time, courier, device string) []byte {
-	b := make([]byte, 0, 128+len(recordedAt)+len(courier)+len(device))
+	b := make([]byte, 0, 128+len(recordedAt)+len(courier)+len(device)+outcomeRoom)
 	b = append(b, opRecordFormat)
 	b = appendBytes(b, fp)
 	b = append(b, key...)
