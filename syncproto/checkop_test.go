@@ -31,3 +31,21 @@ func TestCheckOpReturnsTheParsedRecordedAt(t *testing.T) {
 		}
 	}
 }
+
+// A party's failing field is named in full, exactly as before the names
+// were built only on failure.
+func TestPartyFieldsAreNamedInFullWhenRefused(t *testing.T) {
+	for _, c := range []struct{ edit, want string }{
+		{`"sender":{"name":" ","phone":"13812345678","address":"x"}`, "sender.name: required"},
+		{`"recipient":{"name":"李娜","phone":"12","address":"x"}`, "recipient.phone: 3–20 digits, optional leading +, spaces or dashes"},
+		{`"sender":{"name":"李娜","phone":"13812345678","address":""}`, "sender.address: required"},
+		{`"recipient":{"name":"a\u202eb","phone":"13812345678","address":"x"}`, "recipient.name: no control or direction-control characters"},
+	} {
+		good := `"sender":{"name":"张伟","phone":"13812345678","address":"a"},"recipient":{"name":"李娜","phone":"13987654321","address":"b"}`
+		payload := `{"waybill":"SF1234567890",` + good + `,` + c.edit + `,"weight_g":1,"declared_value_cents":0,"insured":false,"cod_amount_cents":0}`
+		_, e := syncproto.DecodePayload(syncproto.KindPickup, json.RawMessage(payload))
+		if e == nil || e.Code != syncproto.CodeValidationFailed || e.Message != c.want {
+			t.Errorf("%s: got %v, want %q", c.edit, e, c.want)
+		}
+	}
+}

@@ -239,14 +239,21 @@ func (p *Pickup) checkCents() *Error {
 	return nil
 }
 
+// check names the failing field as field.name, field.phone or
+// field.address; the full name is built only when a check fails (each
+// check's message starts with the field it was given).
 func (p *Party) check(field string) *Error {
-	if e := checkName(field+".name", p.Name); e != nil {
-		return e
+	e := checkName("name", p.Name)
+	if e == nil {
+		e = checkPhone("phone", p.Phone)
 	}
-	if e := checkPhone(field+".phone", p.Phone); e != nil {
-		return e
+	if e == nil {
+		e = checkText("address", p.Address, MaxAddressRunes)
 	}
-	return checkText(field+".address", p.Address, MaxAddressRunes)
+	if e != nil {
+		e.Message = field + "." + e.Message
+	}
+	return e
 }
 
 func (p *DamageReport) validate() *Error {
