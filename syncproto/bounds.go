@@ -50,6 +50,9 @@ func checkCents(field string, v int64) *Error {
 	return nil
 }
 
+// eventWindowRule is the rule a device time outside the event window breaks.
+const eventWindowRule = "must lie between 2000-01-01 and 2200-01-01"
+
 // checkEventTime refuses a device time that is not RFC 3339 with offset or
 // lies outside the event window.
 func checkEventTime(field, s string) *Error {
@@ -58,7 +61,7 @@ func checkEventTime(field, s string) *Error {
 		return invalid(field, "must be an RFC 3339 time with offset")
 	}
 	if !InEventWindow(t) {
-		return invalid(field, "must lie between 2000-01-01 and 2200-01-01")
+		return invalid(field, eventWindowRule)
 	}
 	return nil
 }

@@ -148,19 +148,32 @@ func DecodePayload(kind string, raw json.RawMessage) (any, *Error) {
 
 // ValidateOp checks an op's recorded_at and payload together.
 func ValidateOp(op *Op) (any, *Error) {
-	if _, ok := ParseOpTime(op.RecordedAt); !ok {
-		if _, known := kindSet[op.Kind]; !known {
-			return nil, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
-		}
-		return nil, invalid("recorded_at", "must be an RFC 3339 time with offset")
+	p, _, e := CheckOp(op)
+	return p, e
+}
+
+// CheckOp is ValidateOp that also returns recorded_at as it parsed it
+// (the zero time when it is refused), so the caller need not parse it again.
+func CheckOp(op *Op) (any, time.Time, *Error) {
+	at, ok := ParseOpTime(op.RecordedAt)
+	var e *Error
+	switch {
+	case !ok:
+		e = invalid("recorded_at", "must be an RFC 3339 time with offset")
+	case !InEventWindow(at):
+		e = invalid("recorded_at", eventWindowRule)
 	}
-	if e := checkEventTime("recorded_at", op.RecordedAt); e != nil {
+	if e != nil {
 		if _, known := kindSet[op.Kind]; !known {
-			return nil, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
+			return nil, time.Time{}, Errorf(CodeUnknownKind, "kind: not one of %s", strings.Join(Kinds, ", "))
 		}
-		return nil, e
+		return nil, time.Time{}, e
 	}
-	return DecodePayload(op.Kind, op.Payload)
+	p, e := DecodePayload(op.Kind, op.Payload)
+	if e != nil {
+		return nil, time.Time{}, e
+	}
+	return p, at, nil
 }
 
 var kindSet = func() map[string]struct{} {
@@ -226,14 +239,21 @@ func (p *Pickup) checkCents() *Error {
 	return nil
 }
 
+// check names the failing field as field.name, field.phone or
+// field.address; the full name is built only when a check fails (each
+// check's message starts with the field it was given).
 func (p *Party) check(field string) *Error {
-	if e := checkName(field+".name", p.Name); e != nil {
-		return e
+	e := checkName("name", p.Name)
+	if e == nil {
+		e = checkPhone("phone", p.Phone)
 	}
-	if e := checkPhone(field+".phone", p.Phone); e != nil {
-		return e
+	if e == nil {
+		e = checkText("address", p.Address, MaxAddressRunes)
 	}
-	return checkText(field+".address", p.Address, MaxAddressRunes)
+	if e != nil {
+		e.Message = field + "." + e.Message
+	}
+	return e
 }
 
 func (p *DamageReport) validate() *Error {

@@ -47,8 +47,7 @@ func (a *applier) pickup(po *pendingOp, p *syncproto.Pickup) (string, []string, 
 			return "", nil, nil, err
 		}
 	}
-	// A job may run twice: the record is a copy of pre, never pre itself.
-	rec := append(make([]byte, 0, len(pre)+binary.MaxVarintLen64+len(ref)), pre...)
+	rec := roomAfter(pre, binary.MaxVarintLen64+len(ref))
 	return ref, nil, nil, b.Put([]byte(p.Waybill), appendStr(rec, ref))
 }
 
@@ -58,14 +57,10 @@ func encodePickup(rec *pickupRecord) ([]byte, error) {
 	if !ok {
 		return nil, &unstorableError{err: errors.New("pickup record with a malformed op id")}
 	}
-	b := make([]byte, 0, 512)
+	b := make([]byte, 0, pickupSize(rec))
 	b = append(b, pickupFormat)
 	b = append(b, u[:]...)
-	spelled := ""
-	if rec.OpID != formatUUID(u[:]) {
-		spelled = rec.OpID
-	}
-	b = appendStr(b, spelled)
+	b = appendStr(b, spelledAs(rec.OpID, u[:]))
 	b = appendStr(appendStr(b, rec.CourierID), rec.DeviceID)
 	b = appendTime(b, rec.RecordedAt)
 	b = appendTimePtr(b, rec.RecordedAtCorrected)
@@ -74,6 +69,21 @@ func encodePickup(rec *pickupRecord) ([]byte, error) {
 	b = appendPickupFields(b, rec.Pickup)
 	b = appendParty(b, rec.Sender)
 	return appendParty(b, rec.Recipient), nil
+}
+
+// pickupSize is an upper bound of the length of rec encoded with its
+// ref (at most refRoom bytes), so the ref appends in place (roomAfter).
+func pickupSize(rec *pickupRecord) int {
+	const varint, refRoom = binary.MaxVarintLen64, binary.MaxVarintLen64 + 32
+	n := 1 + 16 + 3*(1+3*varint) + 12*varint + refRoom
+	n += len(rec.OpID) + len(rec.CourierID) + len(rec.DeviceID) + len(rec.Pickup.Waybill)
+	for _, f := range rec.Flags {
+		n += varint + len(f)
+	}
+	for _, s := range []*sealedParty{&rec.Sender, &rec.Recipient} {
+		n += 1 + 4*varint + len(s.Sealed) + len(s.PhoneIndex) + len(s.NameMasked) + len(s.PhoneMasked)
+	}
+	return n
 }
 
 // pickupFields is the number of fields of syncproto.Pickup the compact

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash"
+	"sync"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -156,9 +158,8 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, cl
 		}
 	}
 	po.fp = fingerprint(device, op, po.raw)
-	po.payload, po.verr = syncproto.ValidateOp(op)
+	po.payload, po.recordedAt, po.verr = syncproto.CheckOp(op) // recorded_at parsed once
 	if po.verr == nil {
-		po.recordedAt, _ = syncproto.ParseOpTime(op.RecordedAt)
 		if c, ok := clock.Corrected(po.recordedAt); ok {
 			po.corrected = &c
 		}
@@ -205,9 +206,14 @@ func (d *DB) judgeTimes(po *pendingOp, clock server.DeviceClock) *syncproto.Erro
 	return nil
 }
 
+// sha256s pools SHA-256 states: sha256.New allocates ~200 bytes a call.
+var sha256s = sync.Pool{New: func() any { return sha256.New() }}
+
 // fingerprint identifies an op's content: a resend has the same one.
 func fingerprint(device string, op *syncproto.Op, raw []byte) []byte {
-	h := sha256.New()
+	h := sha256s.Get().(hash.Hash)
+	defer sha256s.Put(h)
+	h.Reset()
 	var seq [8]byte
 	binary.BigEndian.PutUint64(seq[:], uint64(op.Seq))
 	h.Write([]byte(device))
@@ -216,7 +222,7 @@ func fingerprint(device string, op *syncproto.Op, raw []byte) []byte {
 	h.Write([]byte{0})
 	h.Write(seq[:])
 	h.Write(raw)
-	return h.Sum(nil)
+	return h.Sum(make([]byte, 0, sha256.Size))
 }
 
 // preencode encodes, before the write transaction, the records whose
@@ -283,12 +289,24 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 		return syncproto.PushResult{}, err
 	}
 	pos := u64(seq)
-	// A job may run twice: the record is a copy of head, never head itself.
-	rec := append(make([]byte, 0, len(po.head)+outcomeSize(&res)), po.head...)
+	rec := roomAfter(po.head, outcomeSize(&res))
 	if err := log.Put(pos, appendOutcome(rec, res.Status, res.Error, res.Ref, res.Flags)); err != nil {
 		return syncproto.PushResult{}, err
 	}
 	return res, ids.Put(po.key, pos)
+}
+
+// roomAfter returns b to append at most n bytes to: b itself when its
+// spare capacity holds them, else a copy with room. Appending to the
+// result never changes b[:len(b)], so a job that runs twice (its first
+// transaction rolled back, see committer) finds its pre-encoded bytes as
+// they were and writes the same spare bytes again; bbolt holds a value
+// only until its transaction ends.
+func roomAfter(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b[:len(b):cap(b)]
+	}
+	return append(make([]byte, 0, len(b)+n), b...)
 }
 
 // applyKind stores the record of an op by kind. It returns the record's

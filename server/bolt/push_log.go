@@ -29,18 +29,18 @@ var (
 	statusTable = []string{syncproto.StatusApplied, syncproto.StatusRejected}
 )
 
+// outcomeRoom is the room opHead leaves after the head for a usual
+// outcome (applied, a ref, a flag or two), so apply appends it in place.
+const outcomeRoom = 96
+
 // opHead encodes the part of an op record known before the write
 // transaction: everything but the outcome (see appendOutcome).
 func opHead(fp []byte, key []byte, opID string, seq int64, kind, recordedAt string, corrected *time.Time, received time.Time, courier, device string) []byte {
-	b := make([]byte, 0, 128+len(recordedAt)+len(courier)+len(device))
+	b := make([]byte, 0, 128+len(recordedAt)+len(courier)+len(device)+outcomeRoom)
 	b = append(b, opRecordFormat)
 	b = appendBytes(b, fp)
 	b = append(b, key...)
-	spelled := ""
-	if opID != formatUUID(key) {
-		spelled = opID
-	}
-	b = appendStr(b, spelled)
+	b = appendStr(b, spelledAs(opID, key))
 	b = binary.AppendVarint(b, seq)
 	b = appendEnum(b, kindTable, kind)
 	b = appendStr(b, recordedAt)
@@ -119,6 +119,12 @@ func formatUUID(u []byte) string {
 	if len(u) != 16 {
 		return ""
 	}
+	s := uuidText(u)
+	return string(s[:])
+}
+
+// uuidText is formatUUID without the allocation.
+func uuidText(u []byte) [36]byte {
 	var s [36]byte
 	hex.Encode(s[0:8], u[0:4])
 	s[8] = '-'
@@ -129,7 +135,19 @@ func formatUUID(u []byte) string {
 	hex.Encode(s[19:23], u[8:10])
 	s[23] = '-'
 	hex.Encode(s[24:], u[10:])
-	return string(s[:])
+	return s
+}
+
+// spelledAs returns opID when it is not the canonical spelling of the
+// 16-byte key (upper case, say), and "" when it is: only an unusual
+// spelling is stored. It allocates nothing.
+func spelledAs(opID string, key []byte) string {
+	if len(key) == 16 {
+		if s := uuidText(key); string(s[:]) == opID {
+			return ""
+		}
+	}
+	return opID
 }
 
 // forEachOp calls fn with every stored op result, in the order received,
