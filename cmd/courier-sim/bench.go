@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -259,6 +262,41 @@ func timePull(ctx context.Context, d *benchDevice) (time.Duration, int, error) {
 			return time.Since(t0), changes, nil
 		}
 		cursor = page.Cursor
+	}
+}
+
+// timePullRaw reads the device's whole pull feed as the server sends it,
+// each page read whole but only its cursor decoded and its changes
+// counted, and times it: the server's rate, without the client's JSON
+// decoding (which a handheld does on its own CPU).
+func timePullRaw(ctx context.Context, d *benchDevice) (time.Duration, int, error) {
+	t0 := time.Now()
+	cursor, changes := "", 0
+	for {
+		path := "/v1/sync/pull?limit=" + strconv.Itoa(syncproto.MaxPullLimit)
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		r, err := d.c.Send(ctx, http.MethodGet, path, nil, nil)
+		if err == nil {
+			err = r.Err(http.MethodGet, path)
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("bench pull: %w", err)
+		}
+		i := bytes.LastIndex(r.Body, []byte(`,"cursor":`))
+		var tail struct {
+			Cursor  string `json:"cursor"`
+			HasMore bool   `json:"has_more"`
+		}
+		if i < 0 || json.Unmarshal(append([]byte{'{'}, r.Body[i+1:]...), &tail) != nil {
+			return 0, 0, fmt.Errorf("bench pull: a page without its cursor")
+		}
+		changes += bytes.Count(r.Body[:i], []byte(`{"id":`))
+		if !tail.HasMore {
+			return time.Since(t0), changes, nil
+		}
+		cursor = tail.Cursor
 	}
 }
 

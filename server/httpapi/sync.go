@@ -47,7 +47,7 @@ func (h *handler) pull(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := appendPull(make([]byte, 0, 4096), resp)
+	body, err := appendPull(make([]byte, 0, pullSize(resp)), resp)
 	if err != nil {
 		return err
 	}
