@@ -8,7 +8,7 @@ import (
 
 // FlagCODDiscrepancy flags a pushed COD receipt that does not match what
 // was expected (its record carries the discrepancy).
-const FlagCODDiscrepancy = "cod_discrepancy"
+const FlagCODDiscrepancy = syncproto.FlagCODDiscrepancy
 
 // CODIntakeTx is what recording a pushed COD receipt reads and writes
 // inside the push's write transaction, beside the ledger's own.

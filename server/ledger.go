@@ -13,25 +13,25 @@ import (
 // (collected), the station holds it (handed_over), the sender has it
 // (settled). Custody only moves forward.
 const (
-	CODCollected  = "collected"
-	CODHandedOver = "handed_over"
-	CODSettled    = "settled"
+	CODCollected  = syncproto.CODCollected
+	CODHandedOver = syncproto.CODHandedOver
+	CODSettled    = syncproto.CODSettled
 )
 
 // Kinds of ledger entries. Rows are never edited: a wrong receipt gets a
 // reversal (the same amount, negated) and, when the right amount is known,
 // a correction (a new row with that amount).
 const (
-	EntryReceipt    = "receipt"
-	EntryReversal   = "reversal"
-	EntryCorrection = "correction"
+	EntryReceipt    = syncproto.EntryReceipt
+	EntryReversal   = syncproto.EntryReversal
+	EntryCorrection = syncproto.EntryCorrection
 )
 
 // Discrepancy codes of the COD ledger.
 const (
-	DiscrepancyAmountMismatch = "amount_mismatch" // receipt amount ≠ the pickup's cod_amount_cents
-	DiscrepancyUnknownWaybill = "unknown_waybill" // no pickup of the receipt's waybill when it arrived
-	DiscrepancyHandoverCount  = "handover_count"  // cash counted at hand-over ≠ the receipts' total
+	DiscrepancyAmountMismatch = syncproto.DiscrepancyAmountMismatch // receipt amount ≠ the pickup's cod_amount_cents
+	DiscrepancyUnknownWaybill = syncproto.DiscrepancyUnknownWaybill // no pickup of the receipt's waybill when it arrived
+	DiscrepancyHandoverCount  = syncproto.DiscrepancyHandoverCount  // cash counted at hand-over ≠ the receipts' total
 )
 
 // ChangeCODBalance is the change type that carries a courier's COD balance

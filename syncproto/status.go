@@ -90,3 +90,27 @@ const (
 	PatchReassign = "reassign"
 	PatchReview   = "review"
 )
+
+// COD ledger entry statuses: where the cash is.
+const (
+	CODCollected  = "collected"
+	CODHandedOver = "handed_over"
+	CODSettled    = "settled"
+)
+
+// COD ledger entry kinds.
+const (
+	EntryReceipt    = "receipt"
+	EntryReversal   = "reversal"
+	EntryCorrection = "correction"
+)
+
+// COD discrepancy codes, and the flag of a receipt that has one.
+const (
+	DiscrepancyAmountMismatch      = "amount_mismatch"
+	DiscrepancyUnknownWaybill      = "unknown_waybill"
+	DiscrepancyHandoverCount       = "handover_count"
+	DiscrepancyDuplicateCollection = "duplicate_collection"
+
+	FlagCODDiscrepancy = "cod_discrepancy"
+)

@@ -235,7 +235,7 @@ func (b *board) handedOver(receipts []string, amounts []int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i, r := range receipts {
-		b.custody[r] = "handed_over"
+		b.custody[r] = syncproto.CODHandedOver
 		b.amounts[r] = amounts[i]
 	}
 	b.awaiting = append(b.awaiting, receipts...)
@@ -246,7 +246,7 @@ func (b *board) settled(receipts []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, r := range receipts {
-		b.custody[r] = "settled"
+		b.custody[r] = syncproto.CODSettled
 	}
 }
 

@@ -77,18 +77,18 @@ func (ac *actorCheck) checkLedger(ledgers []courierLedger, overall syncproto.Led
 			known[r.ReceiptNo] = true
 			status := custody[r.ReceiptNo]
 			if status == "" {
-				status = "collected"
+				status = syncproto.CODCollected
 			}
 			want.CollectedCents += r.AmountCents
 			switch status {
-			case "settled":
+			case syncproto.CODSettled:
 				want.SettledCents += r.AmountCents
 				want.HandedOverCents += r.AmountCents
-			case "handed_over":
+			case syncproto.CODHandedOver:
 				want.HandedOverCents += r.AmountCents
 			}
 			e, n := got[r.ReceiptNo], count[r.ReceiptNo]
-			mismatch := e.Discrepancy != nil && e.Discrepancy.Code == "amount_mismatch"
+			mismatch := e.Discrepancy != nil && e.Discrepancy.Code == syncproto.DiscrepancyAmountMismatch
 			switch {
 			case n == 0:
 				bad("receipt %s is not in the ledger", r.ReceiptNo)
@@ -131,7 +131,7 @@ func (ac *actorCheck) checkLedger(ledgers []courierLedger, overall syncproto.Led
 		return
 	}
 	for _, d := range listed {
-		if d.Code == "handover_count" && d.HandoverID == disc.HandoverID && d.DiscrepancyCents == disc.Cents {
+		if d.Code == syncproto.DiscrepancyHandoverCount && d.HandoverID == disc.HandoverID && d.DiscrepancyCents == disc.Cents {
 			ac.DiscrepancyListed = true
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 // inHand reads the receipts whose cash c still holds, oldest first.
 func (d *dispatcher) inHand(ctx context.Context, c *courier) (nos []string, amounts []int64, err error) {
-	entries, _, err := d.s.AllLedger(ctx, url.Values{"courier_id": {c.userID}, "status": {"collected"}})
+	entries, _, err := d.s.AllLedger(ctx, url.Values{"courier_id": {c.userID}, "status": {syncproto.CODCollected}})
 	if err != nil {
 		return nil, nil, d.faults.soft(err, "read the receipts courier %d holds", c.idx)
 	}

@@ -164,7 +164,7 @@ func (sv *supervisor) resettle(ctx context.Context) error {
 	b.mu.Lock()
 	var no string
 	for r, st := range b.custody {
-		if st == "settled" && (no == "" || r < no) {
+		if st == syncproto.CODSettled && (no == "" || r < no) {
 			no = r
 		}
 	}
