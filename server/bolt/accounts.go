@@ -35,7 +35,7 @@ const maxDevicesShown = 10
 
 // indexSession records s under its user and marks its device seen at at.
 func indexSession(tx *bbolt.Tx, s *server.Session, at time.Time) error {
-	seq, ok := userSeq(s.UserID)
+	seq, ok := idSeq(s.UserID, "u")
 	if !ok {
 		return nil
 	}
@@ -52,7 +52,7 @@ func indexSession(tx *bbolt.Tx, s *server.Session, at time.Time) error {
 
 // seenDevice records that s's device was heard from at at.
 func seenDevice(tx *bbolt.Tx, s *server.Session, at time.Time) error {
-	seq, ok := userSeq(s.UserID)
+	seq, ok := idSeq(s.UserID, "u")
 	if !ok {
 		return nil
 	}
@@ -209,7 +209,7 @@ func (d *DB) SetPassword(ctx context.Context, p server.Principal, id, hash strin
 }
 
 func userForUpdate(tx *bbolt.Tx, id string) (*server.User, []byte, error) {
-	seq, ok := userSeq(id)
+	seq, ok := idSeq(id, "u")
 	if !ok {
 		return nil, nil, server.ErrNotFound
 	}
@@ -237,7 +237,7 @@ func activeAdmins(tx *bbolt.Tx) (int, error) {
 // UserSessions implements server.Accounts: newest first; the cursor is the
 // hex of the last index key returned.
 func (d *DB) UserSessions(ctx context.Context, id string, cursor string, limit int) (*syncproto.SessionList, error) {
-	seq, ok := userSeq(id)
+	seq, ok := idSeq(id, "u")
 	if !ok {
 		return nil, server.ErrNotFound
 	}

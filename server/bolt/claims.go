@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"strings"
 
 	"github.com/courier-sync/courier-sync/server"
 	bbolt "go.etcd.io/bbolt"
@@ -32,15 +31,6 @@ var claimBuckets = [][]byte{bucketClaims, bucketClaimWaybills, bucketClaimFiled,
 
 // claimTx is the claim workflow's view of one write transaction.
 type claimTx struct{ tx *bbolt.Tx }
-
-func claimSeq(id string) (uint64, bool) {
-	s, ok := strings.CutPrefix(id, "cl-")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil && n > 0
-}
 
 // PickupFacts implements server.ClaimTx.
 func (c claimTx) PickupFacts(waybill string) (*server.ClaimFacts, error) {
@@ -69,7 +59,7 @@ func (c claimTx) ComplaintExists(id string) (bool, error) {
 func (c claimTx) Claim(id string) (*server.Claim, error) { return getClaim(c.tx, id) }
 
 func getClaim(tx *bbolt.Tx, id string) (*server.Claim, error) {
-	seq, ok := claimSeq(id)
+	seq, ok := idSeq(id, "cl-")
 	if !ok {
 		return nil, nil
 	}
@@ -110,7 +100,7 @@ func (c claimTx) InsertClaim(cl *server.Claim) error {
 
 // UpdateClaim implements server.ClaimTx: only a payout adds an index key.
 func (c claimTx) UpdateClaim(old, cl *server.Claim) error {
-	seq, _ := claimSeq(cl.ClaimID)
+	seq, _ := idSeq(cl.ClaimID, "cl-")
 	if err := putJSON(c.tx.Bucket(bucketClaims), u64(seq), cl); err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -82,18 +81,8 @@ func complaintReceivedValue(r *complaintRecord) []byte {
 	return append(v, r.CourierID...)
 }
 
-// complaintSeq parses a complaint id "cp-N".
-func complaintSeq(id string) (uint64, bool) {
-	s, ok := strings.CutPrefix(id, "cp-")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil && n > 0
-}
-
 func getComplaint(tx *bbolt.Tx, id string) (*complaintRecord, error) {
-	seq, ok := complaintSeq(id)
+	seq, ok := idSeq(id, "cp-")
 	if !ok {
 		return nil, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +45,7 @@ func (t inspectionTx) PutInspection(in *server.Inspection) error {
 }
 
 func (t inspectionTx) UserExists(id string) (bool, error) {
-	seq, ok := userSeq(id)
+	seq, ok := idSeq(id, "u")
 	return ok && t.tx.Bucket(bucketUsers).Get(u64(seq)) != nil, nil
 }
 
@@ -60,17 +59,8 @@ func (t inspectionTx) InsertAction(a *server.CorrectiveAction) error {
 	return putJSON(b, u64(seq), a)
 }
 
-func actionSeq(id string) (uint64, bool) {
-	s, ok := strings.CutPrefix(id, "ca-")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil && n > 0
-}
-
 func (t inspectionTx) Action(id string) (*server.CorrectiveAction, error) {
-	seq, ok := actionSeq(id)
+	seq, ok := idSeq(id, "ca-")
 	if !ok {
 		return nil, nil
 	}
@@ -83,7 +73,7 @@ func (t inspectionTx) Action(id string) (*server.CorrectiveAction, error) {
 }
 
 func (t inspectionTx) UpdateAction(a *server.CorrectiveAction) error {
-	seq, _ := actionSeq(a.ActionID)
+	seq, _ := idSeq(a.ActionID, "ca-")
 	return putJSON(t.tx.Bucket(bucketActions), u64(seq), a)
 }
 

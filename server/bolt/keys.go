@@ -3,6 +3,8 @@ package bolt
 import (
 	"encoding/binary"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,4 +72,15 @@ func timeKey(t time.Time, seq uint64) []byte {
 	copy(b, tkey(t))
 	binary.BigEndian.PutUint64(b[8:], seq)
 	return b
+}
+
+// idSeq parses N of an id made of prefix and a sequence number N ≥ 1
+// ("cp-12", "u7").
+func idSeq(id, prefix string) (uint64, bool) {
+	s, ok := strings.CutPrefix(id, prefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && n > 0
 }

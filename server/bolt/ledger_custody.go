@@ -46,7 +46,7 @@ func (d *DB) Reverse(ctx context.Context, p server.Principal, r *server.Reversal
 
 // courierAccount reports whether id is a courier's account.
 func courierAccount(tx *bbolt.Tx, id string) (bool, error) {
-	seq, ok := userSeq(id)
+	seq, ok := idSeq(id, "u")
 	if !ok {
 		return false, nil
 	}

@@ -1,9 +1,6 @@
 package bolt
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/courier-sync/courier-sync/server"
 	bbolt "go.etcd.io/bbolt"
 )
@@ -22,11 +19,7 @@ var (
 
 // entrySeq returns the sequence of entry id "le-N", 0 if malformed.
 func entrySeq(id string) uint64 {
-	s, ok := strings.CutPrefix(id, "le-")
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.ParseUint(s, 10, 64)
+	n, _ := idSeq(id, "le-")
 	return n
 }
 

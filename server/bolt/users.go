@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"strings"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
@@ -56,7 +55,7 @@ func (d *DB) UserByName(ctx context.Context, username string) (*server.User, err
 
 // UserByID implements server.UserStore.
 func (d *DB) UserByID(ctx context.Context, id string) (*server.User, error) {
-	seq, ok := userSeq(id)
+	seq, ok := idSeq(id, "u")
 	if !ok {
 		return nil, server.ErrNotFound
 	}
@@ -75,7 +74,7 @@ func (d *DB) ListUsers(ctx context.Context, cursor string, limit int) ([]*server
 	var after uint64
 	if cursor != "" {
 		var ok bool
-		if after, ok = userSeq(cursor); !ok {
+		if after, ok = idSeq(cursor, "u"); !ok {
 			return nil, "", false, server.Invalid("cursor: malformed")
 		}
 	}
@@ -120,13 +119,4 @@ func getUser(tx *bbolt.Tx, key []byte) (*server.User, error) {
 	}
 	u := new(server.User)
 	return u, json.Unmarshal(v, u)
-}
-
-func userSeq(id string) (uint64, bool) {
-	s, ok := strings.CutPrefix(id, "u")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil && n > 0
 }

@@ -2,8 +2,6 @@ package bolt
 
 import (
 	"encoding/json"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
@@ -30,19 +28,9 @@ func (t vehicleTx) PutVehicle(v *server.VehicleRecord) error {
 	return putJSON(t.tx.Bucket(bucketVehicles), []byte(v.VehicleID), v)
 }
 
-// defectSeq is N of a defect id "df-N".
-func defectSeq(id string) (uint64, bool) {
-	s, ok := strings.CutPrefix(id, "df-")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil
-}
-
 // Defect implements server.VehicleTx.
 func (t vehicleTx) Defect(vehicleID, defectID string) (*server.Defect, error) {
-	seq, ok := defectSeq(defectID)
+	seq, ok := idSeq(defectID, "df-")
 	b := t.tx.Bucket(bucketDefects).Bucket([]byte(vehicleID))
 	if !ok || b == nil {
 		return nil, nil
@@ -61,7 +49,7 @@ func (t vehicleTx) Defect(vehicleID, defectID string) (*server.Defect, error) {
 
 // PutDefect implements server.VehicleTx.
 func (t vehicleTx) PutDefect(d *server.Defect) error {
-	seq, _ := defectSeq(d.DefectID)
+	seq, _ := idSeq(d.DefectID, "df-")
 	b, err := t.tx.Bucket(bucketDefects).CreateBucketIfNotExists([]byte(d.VehicleID))
 	if err != nil {
 		return err
