@@ -10,11 +10,11 @@ import (
 	"strconv"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	apiclient "github.com/courier-sync/courier-sync/syncproto/client"
+	apiclient "github.com/courier-sync/courier-sync/client"
 )
 
 // client makes single HTTP round trips to the server, through
-// syncproto/client (one attempt each, whatever the status). Retries,
+// client (one attempt each, whatever the status). Retries,
 // tokens and the meaning of statuses live in retry.go and auth.go.
 type client struct {
 	api *apiclient.Client // nil without a server URL

@@ -19,7 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // Bench mode shape: pushes of benchBatchOps valid pickups; each level

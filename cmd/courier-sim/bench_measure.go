@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // benchServer is what the server process spent during a level, read from

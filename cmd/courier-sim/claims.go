@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // simClaims is how many compensation claims the supervisor files in its

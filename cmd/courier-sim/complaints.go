@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // simComplaint is a complaint the dispatcher planned to walk.

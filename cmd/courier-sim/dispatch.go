@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // Cadence of the dispatcher: a step every dispatchTick; a hand-over every

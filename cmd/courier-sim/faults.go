@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // faults counts the problems a check or an actor found and describes the

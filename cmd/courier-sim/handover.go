@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // inHand reads the receipts whose cash c still holds, oldest first.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // inspectStats counts the supervisor's monthly inspection.

@@ -17,7 +17,7 @@ import (
 
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // plainJPEG is a small grey JPEG of w×h without any APP segment.

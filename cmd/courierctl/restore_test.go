@@ -19,7 +19,7 @@ import (
 	"github.com/courier-sync/courier-sync/server/crypt"
 	"github.com/courier-sync/courier-sync/server/stack"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 	"github.com/google/uuid"
 )
 

@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 const usage = `usage: courierctl [-server URL] [-admin user:pass] <command>

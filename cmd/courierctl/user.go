@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 func userAdd(ctx context.Context, c *client.Client, admin, pass string, args []string, stdout, stderr io.Writer) error {

@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // apiClient speaks the v1 wire protocol to courierd over loopback, through
-// syncproto/client, on a transport that can drop an answer unread.
+// client, on a transport that can drop an answer unread.
 type apiClient struct {
 	http *http.Client
 }

@@ -23,7 +23,7 @@ import (
 
 	"github.com/courier-sync/courier-sync/server/photo/phototest"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 	"github.com/google/uuid"
 )
 

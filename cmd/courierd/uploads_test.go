@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // photoUploader uploads photos (PUT /v1/blobs/{sha256}) as one courier

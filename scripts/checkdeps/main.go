@@ -2,9 +2,10 @@
 // courier-sync (STYLE.md, "Where things go"). It reads `go list -json
 // ./...` (non-test imports) and checks:
 //
-//   - syncproto and its subpackages (such as its client), and internal/...,
-//     import only the standard library and, for syncproto's subpackages,
-//     syncproto itself;
+//   - syncproto and its subpackages, and internal/..., import only the
+//     standard library;
+//   - the API client (client) imports only the standard library and
+//     syncproto;
 //   - mobile-api never imports server or any of its packages;
 //   - server (the domain) imports no adapter;
 //   - the handlers (server/httpapi) import neither bbolt nor an adapter;
@@ -116,8 +117,10 @@ func rule(from, imp string) string {
 	to, ours := strings.CutPrefix(imp, module+"/")
 	std := !ours && !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
 	switch {
-	case (under(from, "syncproto") || under(from, "internal")) && !std && !(under(from, "syncproto") && ours && to == "syncproto"):
+	case (under(from, "syncproto") || under(from, "internal")) && !std:
 		return "the wire contract and internal packages import the standard library only"
+	case under(from, "client") && !std && !(ours && to == "syncproto"):
+		return "the API client imports the standard library and syncproto only"
 	case under(from, "mobile-api") && ours && under(to, "server"):
 		return "mobile-api never imports the server"
 	case !ours:

@@ -13,8 +13,10 @@ func TestRules(t *testing.T) {
 	}{
 		{"syncproto", "encoding/json", false},
 		{"syncproto", "github.com/google/uuid", true},
-		{"syncproto/client", m + "server", true},
-		{"syncproto/client", m + "syncproto", false},
+		{"syncproto/x", m + "syncproto", true},
+		{"client", m + "server", true},
+		{"client", m + "syncproto", false},
+		{"client", "github.com/google/uuid", true},
 		{"internal/exiforient", m + "syncproto", true},
 		{"internal/exiforient", "image", false},
 		{"internal/exiforient", "github.com/disintegration/imaging", true},

@@ -12,10 +12,10 @@ import (
 
 	"github.com/courier-sync/courier-sync/server/stack"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
-// The tests of package syncproto/client, against the real stack (the
+// The tests of package client, against the real stack (the
 // client package itself cannot import the server).
 
 // rootClient logs the bootstrap admin in through the client.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/syncproto/client"
+	"github.com/courier-sync/courier-sync/client"
 )
 
 // The client against the real server is tested in server/stack (this
