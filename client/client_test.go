@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // The client against the real server is tested in server/stack (this

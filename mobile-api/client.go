@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	apiclient "github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // client makes single HTTP round trips to the server, through

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // adminDeviceID is the device the simulator's admin session is bound to.

@@ -18,8 +18,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // Bench mode shape: pushes of benchBatchOps valid pickups; each level

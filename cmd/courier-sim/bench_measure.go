@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // benchServer is what the server process spent during a level, read from

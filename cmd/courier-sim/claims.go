@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // simClaims is how many compensation claims the supervisor files in its

@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // simComplaint is a complaint the dispatcher planned to walk.

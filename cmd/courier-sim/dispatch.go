@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // Cadence of the dispatcher: a step every dispatchTick; a hand-over every

@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"sync"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // inHand reads the receipts whose cash c still holds, oldest first.

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // inspectStats counts the supervisor's monthly inspection.

@@ -15,9 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/courier-sync/courier-sync/client"
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/client"
 )
 
 // End check of the photos: bounds on waiting and reading.

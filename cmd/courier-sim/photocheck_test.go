@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courier-sync/courier-sync/client"
 	mobileapi "github.com/courier-sync/courier-sync/mobile-api"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/client"
 )
 
 // plainJPEG is a small grey JPEG of w×h without any APP segment.

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courier-sync/courier-sync/client"
 	"github.com/courier-sync/courier-sync/server/crypt"
 	"github.com/courier-sync/courier-sync/server/stack"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/client"
 	"github.com/google/uuid"
 )
 

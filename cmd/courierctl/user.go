@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"text/tabwriter"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 func userAdd(ctx context.Context, c *client.Client, admin, pass string, args []string, stdout, stderr io.Writer) error {

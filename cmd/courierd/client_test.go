@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courier-sync/courier-sync/syncproto"
 	"github.com/courier-sync/courier-sync/client"
+	"github.com/courier-sync/courier-sync/syncproto"
 )
 
 // apiClient speaks the v1 wire protocol to courierd over loopback, through

@@ -21,9 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courier-sync/courier-sync/client"
 	"github.com/courier-sync/courier-sync/server/photo/phototest"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/client"
 	"github.com/google/uuid"
 )
 

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courier-sync/courier-sync/client"
 	"github.com/courier-sync/courier-sync/server/stack"
 	"github.com/courier-sync/courier-sync/syncproto"
-	"github.com/courier-sync/courier-sync/client"
 )
 
 // The tests of package client, against the real stack (the
