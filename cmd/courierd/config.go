@@ -48,24 +48,7 @@ type config struct {
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	envInt := func(name string, def int) int {
-		if n, err := strconv.Atoi(getenv(name)); err == nil {
-			return n
-		}
-		return def
-	}
-	envDuration := func(name string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(getenv(name)); err == nil {
-			return d
-		}
-		return def
-	}
+	env, envInt, envDuration := envReader(getenv)
 	cfg := &config{}
 	fs := flag.NewFlagSet("courierd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -98,15 +81,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&cfg.ShowVersion, "version", false, "print the version and exit")
 	cfg.Settings = server.DefaultSettings()
 	tz := fs.String("timezone", env("COURIERD_TIMEZONE", "Asia/Shanghai"), "company time zone: month boundaries and calendar deadlines (COURIERD_TIMEZONE)")
-	fs.DurationVar(&cfg.Settings.ComplaintDue, "complaint-due", cfg.Settings.ComplaintDue, "a complaint must be handled this long after received_at")
-	fs.DurationVar(&cfg.Settings.ComplaintAtRisk, "complaint-at-risk", cfg.Settings.ComplaintAtRisk, "a complaint is at risk this long after received_at")
-	fs.IntVar(&cfg.Settings.CODDueMonths, "cod-due-months", cfg.Settings.CODDueMonths, "COD must be settled this many calendar months after collection")
-	fs.DurationVar(&cfg.Settings.PIIRetention, "pii-retention", cfg.Settings.PIIRetention, "customer personal data is purged this long after a parcel's last event")
-	fs.DurationVar(&cfg.Settings.RevealTTL, "reveal-ttl", cfg.Settings.RevealTTL, "how long a revealed customer phone number stays valid on the handheld")
-	fs.IntVar(&cfg.Settings.RevealsPerHour, "reveals-per-hour", cfg.Settings.RevealsPerHour, "customer phone reveals allowed per courier per hour")
-	fs.DurationVar(&cfg.Settings.CODRetention, "cod-retention", cfg.Settings.CODRetention, "COD ledger rows are kept at least this long: no purge, edit or delete of a younger row")
-	fs.DurationVar(&cfg.Settings.ServiceDueWithin, "service-due-within", cfg.Settings.ServiceDueWithin, "a vehicle needs attention this long before its service is due")
-	fs.Int64Var(&cfg.Settings.ServiceDueWithinKM, "service-due-within-km", cfg.Settings.ServiceDueWithinKM, "a vehicle needs attention this many km before its service is due")
+	ruleFlags(fs, &cfg.Settings)
 	claimRules := fs.String("claim-rules", env("COURIERD_CLAIM_RULES", ""), "JSON file of the claim rule set (caps, multiples, windows, deadlines); unset: the built-in defaults (COURIERD_CLAIM_RULES)")
 	fs.IntVar(&cfg.Settings.InspectionItems, "inspection-items", envInt("COURIERD_INSPECTION_ITEMS", cfg.Settings.InspectionItems), "items per courier a monthly inspection samples, 1..50 (COURIERD_INSPECTION_ITEMS)")
 	if err := fs.Parse(args); err != nil {
@@ -118,48 +93,94 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if cfg.AccessTTL <= 0 || cfg.AccessTTL > 15*time.Minute {
-		return nil, fmt.Errorf("access-ttl must be in (0, 15m]")
-	}
-	if cfg.BcryptCost < 4 || cfg.BcryptCost > 31 {
-		return nil, fmt.Errorf("bcrypt-cost must be 4..31")
-	}
-	if cfg.PhotoMaxPixels < 0 || cfg.JPEGQuality < 1 || cfg.JPEGQuality > 100 || cfg.ChunkBytes < 16<<10 || cfg.ChunkBytes > 8<<20 {
-		return nil, fmt.Errorf("capture policy: photo-max-pixels >= 0, jpeg quality 1..100, chunk 16 KiB..8 MiB")
-	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
 		return nil, fmt.Errorf("timezone: %w", err)
 	}
 	cfg.Settings.Location = loc
-	if cfg.Settings.ComplaintDue <= 0 || cfg.Settings.ComplaintAtRisk <= 0 || cfg.Settings.ComplaintAtRisk >= cfg.Settings.ComplaintDue {
-		return nil, fmt.Errorf("complaint-at-risk must be positive and shorter than complaint-due")
-	}
-	if cfg.Settings.CODDueMonths < 1 || cfg.Settings.PIIRetention < 24*time.Hour || cfg.Settings.RevealTTL <= 0 || cfg.Settings.RevealsPerHour < 1 {
-		return nil, fmt.Errorf("cod-due-months >= 1, pii-retention >= 24h, reveal-ttl > 0 and reveals-per-hour >= 1")
-	}
-	if cfg.Settings.CODRetention < 24*time.Hour || cfg.Settings.ServiceDueWithin < 0 || cfg.Settings.ServiceDueWithinKM < 0 {
-		return nil, fmt.Errorf("cod-retention >= 24h, service-due-within(-km) >= 0")
-	}
-	if cfg.MinFreeMB < 0 || cfg.PhotoDeadline <= 0 {
-		return nil, fmt.Errorf("min-free-mb >= 0 and photo-deadline > 0")
-	}
-	if cfg.SkewLimit < time.Minute || cfg.SkewLimit > 24*time.Hour || cfg.PushesPerCourier < 1 || cfg.PushesPerCourier > 64 {
-		return nil, fmt.Errorf("clock-skew must be 1m..24h and pushes-per-courier 1..64")
-	}
-	if cfg.MaxConns < 0 || cfg.ReadTimeout <= 0 || cfg.IdleTimeout <= 0 || cfg.RefreshGrace < 0 || cfg.RefreshGrace > 10*time.Minute {
-		return nil, fmt.Errorf("max-conns >= 0, read-timeout and idle-timeout > 0, refresh-grace 0..10m")
-	}
-	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
-	}
-	if cfg.PhotoMemoryMB < 64 {
-		return nil, fmt.Errorf("photo-memory-mb must be at least 64")
 	}
 	if cfg.JWTKeyFile == "" {
 		cfg.JWTKeyFile = filepath.Join(cfg.DataDir, "jwt-ed25519.pem")
 	}
 	return cfg, nil
+}
+
+// envReader returns readers of getenv's variables as a string, an int
+// and a duration, each with a default for unset or malformed values.
+func envReader(getenv func(string) string) (func(string, string) string, func(string, int) int, func(string, time.Duration) time.Duration) {
+	str := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	num := func(name string, def int) int {
+		if n, err := strconv.Atoi(getenv(name)); err == nil {
+			return n
+		}
+		return def
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil {
+			return d
+		}
+		return def
+	}
+	return str, num, dur
+}
+
+// ruleFlags registers the flags of the business rules of docs/domain.md,
+// defaulting to s's values.
+func ruleFlags(fs *flag.FlagSet, s *server.Settings) {
+	fs.DurationVar(&s.ComplaintDue, "complaint-due", s.ComplaintDue, "a complaint must be handled this long after received_at")
+	fs.DurationVar(&s.ComplaintAtRisk, "complaint-at-risk", s.ComplaintAtRisk, "a complaint is at risk this long after received_at")
+	fs.IntVar(&s.CODDueMonths, "cod-due-months", s.CODDueMonths, "COD must be settled this many calendar months after collection")
+	fs.DurationVar(&s.PIIRetention, "pii-retention", s.PIIRetention, "customer personal data is purged this long after a parcel's last event")
+	fs.DurationVar(&s.RevealTTL, "reveal-ttl", s.RevealTTL, "how long a revealed customer phone number stays valid on the handheld")
+	fs.IntVar(&s.RevealsPerHour, "reveals-per-hour", s.RevealsPerHour, "customer phone reveals allowed per courier per hour")
+	fs.DurationVar(&s.CODRetention, "cod-retention", s.CODRetention, "COD ledger rows are kept at least this long: no purge, edit or delete of a younger row")
+	fs.DurationVar(&s.ServiceDueWithin, "service-due-within", s.ServiceDueWithin, "a vehicle needs attention this long before its service is due")
+	fs.Int64Var(&s.ServiceDueWithinKM, "service-due-within-km", s.ServiceDueWithinKM, "a vehicle needs attention this many km before its service is due")
+}
+
+// check refuses settings out of their ranges, naming them.
+func (cfg *config) check() error {
+	if cfg.AccessTTL <= 0 || cfg.AccessTTL > 15*time.Minute {
+		return fmt.Errorf("access-ttl must be in (0, 15m]")
+	}
+	if cfg.BcryptCost < 4 || cfg.BcryptCost > 31 {
+		return fmt.Errorf("bcrypt-cost must be 4..31")
+	}
+	if cfg.PhotoMaxPixels < 0 || cfg.JPEGQuality < 1 || cfg.JPEGQuality > 100 || cfg.ChunkBytes < 16<<10 || cfg.ChunkBytes > 8<<20 {
+		return fmt.Errorf("capture policy: photo-max-pixels >= 0, jpeg quality 1..100, chunk 16 KiB..8 MiB")
+	}
+	if cfg.Settings.ComplaintDue <= 0 || cfg.Settings.ComplaintAtRisk <= 0 || cfg.Settings.ComplaintAtRisk >= cfg.Settings.ComplaintDue {
+		return fmt.Errorf("complaint-at-risk must be positive and shorter than complaint-due")
+	}
+	if cfg.Settings.CODDueMonths < 1 || cfg.Settings.PIIRetention < 24*time.Hour || cfg.Settings.RevealTTL <= 0 || cfg.Settings.RevealsPerHour < 1 {
+		return fmt.Errorf("cod-due-months >= 1, pii-retention >= 24h, reveal-ttl > 0 and reveals-per-hour >= 1")
+	}
+	if cfg.Settings.CODRetention < 24*time.Hour || cfg.Settings.ServiceDueWithin < 0 || cfg.Settings.ServiceDueWithinKM < 0 {
+		return fmt.Errorf("cod-retention >= 24h, service-due-within(-km) >= 0")
+	}
+	if cfg.MinFreeMB < 0 || cfg.PhotoDeadline <= 0 {
+		return fmt.Errorf("min-free-mb >= 0 and photo-deadline > 0")
+	}
+	if cfg.SkewLimit < time.Minute || cfg.SkewLimit > 24*time.Hour || cfg.PushesPerCourier < 1 || cfg.PushesPerCourier > 64 {
+		return fmt.Errorf("clock-skew must be 1m..24h and pushes-per-courier 1..64")
+	}
+	if cfg.MaxConns < 0 || cfg.ReadTimeout <= 0 || cfg.IdleTimeout <= 0 || cfg.RefreshGrace < 0 || cfg.RefreshGrace > 10*time.Minute {
+		return fmt.Errorf("max-conns >= 0, read-timeout and idle-timeout > 0, refresh-grace 0..10m")
+	}
+	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
+		return err
+	}
+	if cfg.PhotoMemoryMB < 64 {
+		return fmt.Errorf("photo-memory-mb must be at least 64")
+	}
+	return nil
 }
 
 // loadClaimRules reads the claim rule set from a JSON file (fields left
