@@ -95,21 +95,7 @@ type handler struct {
 
 // New returns the fiber app with every route of the API.
 func New(cfg Config) *fiber.App {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.LoginPerIPPerMinute == 0 {
-		cfg.LoginPerIPPerMinute = 6000
-	}
-	if cfg.RefreshPerIPPerMinute == 0 {
-		cfg.RefreshPerIPPerMinute = 6000
-	}
-	if cfg.ReadTimeout == 0 {
-		cfg.ReadTimeout = DefaultReadTimeout
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
+	cfg = cfg.withDefaults()
 	h := &handler{Config: cfg, auth: cfg.Auth, gate: server.NewPushGate(cfg.PushesPerCourier)}
 	app := fiber.New(fiber.Config{
 		AppName:                      "courierd",
@@ -146,14 +132,7 @@ func New(cfg Config) *fiber.App {
 	app.Post("/v1/auth/refresh", perAddress(cfg.RefreshPerIPPerMinute, "refresh"), h.refresh)
 
 	v1 := app.Group("/v1", h.authenticate)
-	v1.Post("/auth/logout", h.logout)
-	v1.Post("/sync/push", only(syncproto.RoleCourier), h.push)
-	v1.Get("/sync/pull", h.pull)
-	v1.Post("/admin/users", require(syncproto.RoleAdmin), h.createUser)
-	v1.Get("/admin/users", require(syncproto.RoleAdmin), h.listUsers)
-	v1.Get("/admin/backup", require(syncproto.RoleAdmin), h.backup)
-	v1.Delete("/admin/devices/:device_id", require(syncproto.RoleAdmin), h.releaseDevice)
-	v1.Get("/audit/ops", require(syncproto.RoleSupervisor), h.auditOps)
+	h.syncRoutes(v1)
 	h.callbackRoutes(v1)
 	h.complaintRoutes(v1)
 	h.codRoutes(v1)
@@ -171,7 +150,48 @@ func New(cfg Config) *fiber.App {
 	if cfg.Damage != nil {
 		v1.Get("/damage-reports", require(syncproto.RoleDispatcher), h.listDamageReports)
 	}
-	if cfg.Blobs != nil {
+	h.blobRoutes(v1)
+	h.tusRoutes(v1)
+	h.routes = newRouteTable(app.GetRoutes(true))
+	return app
+}
+
+// withDefaults fills the settings left zero.
+func (cfg Config) withDefaults() Config {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.LoginPerIPPerMinute == 0 {
+		cfg.LoginPerIPPerMinute = 6000
+	}
+	if cfg.RefreshPerIPPerMinute == 0 {
+		cfg.RefreshPerIPPerMinute = 6000
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	return cfg
+}
+
+// syncRoutes registers sync, logout, the admin basics and the op audit.
+func (h *handler) syncRoutes(v1 fiber.Router) {
+	v1.Post("/auth/logout", h.logout)
+	v1.Post("/sync/push", only(syncproto.RoleCourier), h.push)
+	v1.Get("/sync/pull", h.pull)
+	v1.Post("/admin/users", require(syncproto.RoleAdmin), h.createUser)
+	v1.Get("/admin/users", require(syncproto.RoleAdmin), h.listUsers)
+	v1.Get("/admin/backup", require(syncproto.RoleAdmin), h.backup)
+	v1.Delete("/admin/devices/:device_id", require(syncproto.RoleAdmin), h.releaseDevice)
+	v1.Get("/audit/ops", require(syncproto.RoleSupervisor), h.auditOps)
+}
+
+// blobRoutes registers the photo and blob routes, when there is a blob
+// store.
+func (h *handler) blobRoutes(v1 fiber.Router) {
+	if h.Blobs != nil {
 		// HEAD first: fiber's Get also answers HEAD.
 		v1.Use("/blobs", blobHeaders)
 		v1.Head("/blobs/:sha256", h.headBlob)
@@ -181,9 +201,6 @@ func New(cfg Config) *fiber.App {
 		v1.Get("/blobs/:sha256/thumb", h.getBlob(server.VariantThumb))
 		v1.Get("/blobs/:sha256/original", h.getBlob(server.VariantOriginal))
 	}
-	h.tusRoutes(v1)
-	h.routes = newRouteTable(app.GetRoutes(true))
-	return app
 }
 
 // Defaults of Config's timeouts.
