@@ -5,6 +5,7 @@ package stack
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"log/slog"
 	"net"
@@ -93,24 +94,7 @@ type Stack struct {
 // Open opens the store in cfg.DataDir, loads or makes the signing key,
 // creates the bootstrap admin when needed and builds the HTTP app.
 func Open(ctx context.Context, cfg Config) (*Stack, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.JWTKeyFile == "" {
-		cfg.JWTKeyFile = filepath.Join(cfg.DataDir, "jwt-ed25519.pem")
-	}
-	if cfg.PIIKeyFile == "" {
-		cfg.PIIKeyFile = filepath.Join(cfg.DataDir, "pii-keys.json")
-	}
-	if cfg.BcryptCost == 0 {
-		cfg.BcryptCost = 10
-	}
-	if cfg.AccessTTL == 0 {
-		cfg.AccessTTL = 15 * time.Minute
-	}
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = 30 * 24 * time.Hour
-	}
+	cfg = cfg.withDefaults()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -125,16 +109,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &server.Auth{
-		Users:     db,
-		Sessions:  db,
-		Tokens:    auth.NewSigner(key, cfg.Clock),
-		Passwords: auth.Bcrypt{Cost: cfg.BcryptCost},
-		Clock:     cfg.Clock,
-		Config:    server.AuthConfig{AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace},
-		Throttle:  server.NewLoginThrottle(),
-		Gate:      server.NewPasswordGate(0, 0),
-	}
+	a := newAuth(cfg, db, key)
 	created, err := a.Bootstrap(ctx, cfg.BootstrapAdmin)
 	if err != nil {
 		db.Close()
@@ -147,15 +122,6 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		db.Close()
 		return nil, err
-	}
-	if cfg.PhotoMemory == 0 {
-		cfg.PhotoMemory = 256 << 20
-	}
-	if cfg.PhotoWorkers == 0 {
-		cfg.PhotoWorkers = 2
-	}
-	if cfg.MinFreeBytes == 0 {
-		cfg.MinFreeBytes = 64 << 20
 	}
 	pool := photo.NewPoolWithLimits(cfg.PhotoMemory, cfg.PhotoWorkers, photo.Limits{Deadline: cfg.PhotoDeadline})
 	blobs := &server.Blobs{Files: files, Meta: db, Inspector: inspector{}, Processor: processor{pool, m}, Clock: cfg.Clock,
@@ -177,6 +143,52 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	go s.janitor()
 	return s, nil
+}
+
+// withDefaults fills the settings left zero.
+func (cfg Config) withDefaults() Config {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.JWTKeyFile == "" {
+		cfg.JWTKeyFile = filepath.Join(cfg.DataDir, "jwt-ed25519.pem")
+	}
+	if cfg.PIIKeyFile == "" {
+		cfg.PIIKeyFile = filepath.Join(cfg.DataDir, "pii-keys.json")
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = 10
+	}
+	if cfg.AccessTTL == 0 {
+		cfg.AccessTTL = 15 * time.Minute
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.PhotoMemory == 0 {
+		cfg.PhotoMemory = 256 << 20
+	}
+	if cfg.PhotoWorkers == 0 {
+		cfg.PhotoWorkers = 2
+	}
+	if cfg.MinFreeBytes == 0 {
+		cfg.MinFreeBytes = 64 << 20
+	}
+	return cfg
+}
+
+// newAuth is the authentication service on the store db, signing with key.
+func newAuth(cfg Config, db *bolt.DB, key ed25519.PrivateKey) *server.Auth {
+	return &server.Auth{
+		Users:     db,
+		Sessions:  db,
+		Tokens:    auth.NewSigner(key, cfg.Clock),
+		Passwords: auth.Bcrypt{Cost: cfg.BcryptCost},
+		Clock:     cfg.Clock,
+		Config:    server.AuthConfig{AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace},
+		Throttle:  server.NewLoginThrottle(),
+		Gate:      server.NewPasswordGate(0, 0),
+	}
 }
 
 // janitor keeps the report index current and resubmits photos left
