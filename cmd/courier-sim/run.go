@@ -68,15 +68,11 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 	start := time.Now()
 	fmt.Fprintf(stdout, "courier-sim run %s: %d couriers x %d records, fail-rate %.2f, slow-rate %.2f, seed %d\n",
 		runID, cfg.Couriers, cfg.Records, cfg.FailRate, cfg.SlowRate, cfg.Seed)
-	dir := cfg.Dir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "courier-sim-"+runID+"-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+	dir, cleanup, err := workDir(cfg.Dir, runID)
+	if err != nil {
 		return err
 	}
+	defer cleanup()
 
 	f, err := newFleet(ctx, cfg, runID, dir, ad, base)
 	if err != nil {
@@ -107,23 +103,9 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 	if err != nil {
 		return err
 	}
-	// The photo check mostly waits for the server's display copies: the
-	// actors' check runs meanwhile.
-	var (
-		actorsCheck *actorCheck
-		actorsErr   error
-		wg          sync.WaitGroup
-	)
-	if f.act != nil {
-		wg.Go(func() { actorsCheck, actorsErr = checkActors(ctx, f, fake) })
-	}
-	photos, err := checkPhotos(ctx, ad, hands, reports)
-	wg.Wait()
+	photos, actorsCheck, err := checkPhotosAndActors(ctx, f, ad, fake, hands, reports)
 	if err != nil {
 		return err
-	}
-	if actorsErr != nil {
-		return actorsErr
 	}
 	s := &summary{
 		Seed: cfg.Seed, RunID: runID, Couriers: cfg.Couriers, Records: cfg.Couriers * cfg.Records,
@@ -134,21 +116,7 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 	if f.act != nil {
 		s.Actors, s.ActorsFinal = actorsCheck, f.act.FinalRound
 	}
-	for i, c := range f.couriers {
-		if states[i].Pending != 0 && c.lastErr != nil {
-			fmt.Fprintf(stderr, "courier-sim: courier %d: last sync error: %v\n", c.idx, c.lastErr)
-		}
-		if hands[i].Pending > 0 && c.outbox != nil {
-			if st, err := c.outbox.Status(); err == nil && st.LastPhotoError != "" {
-				fmt.Fprintf(stderr, "courier-sim: courier %d: last photo upload error: %s\n", c.idx, st.LastPhotoError)
-			}
-		}
-		s.Refused += c.refused
-		s.Surprises = append(s.Surprises, c.surprises...)
-		s.Link.add(&c.link.stats)
-		s.SyncCalls += c.syncCalls
-		s.SyncFails += c.syncFails
-	}
+	s.addCouriers(f, states, hands, stderr)
 	if cfg.ServerPID > 0 {
 		rss, rerr := peakRSS(cfg.ServerPID)
 		if rerr != nil {
@@ -165,6 +133,59 @@ func runFleet(ctx context.Context, cfg *config, runID string, ad *admin, base ht
 		return errors.New(s.verdict())
 	}
 	return nil
+}
+
+// checkPhotosAndActors runs the photo check and, when the fleet has
+// actors, their check beside it: the photo check mostly waits for the
+// server's display copies.
+func checkPhotosAndActors(ctx context.Context, f *fleet, ad *admin, fake *pushtest.Fake, hands []handheldPhotos, reports []expectedReport) (*photoCheck, *actorCheck, error) {
+	var (
+		actorsCheck *actorCheck
+		actorsErr   error
+		wg          sync.WaitGroup
+	)
+	if f.act != nil {
+		wg.Go(func() { actorsCheck, actorsErr = checkActors(ctx, f, fake) })
+	}
+	photos, err := checkPhotos(ctx, ad, hands, reports)
+	wg.Wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	return photos, actorsCheck, actorsErr
+}
+
+// workDir is the fleet's directory: dir, or a temporary one that cleanup
+// removes.
+func workDir(dir, runID string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, os.MkdirAll(dir, 0o700)
+	}
+	dir, err := os.MkdirTemp("", "courier-sim-"+runID+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// addCouriers adds each courier's counts to the summary and reports the
+// last sync and photo errors of those left with work pending.
+func (s *summary) addCouriers(f *fleet, states []outboxState, hands []handheldPhotos, stderr io.Writer) {
+	for i, c := range f.couriers {
+		if states[i].Pending != 0 && c.lastErr != nil {
+			fmt.Fprintf(stderr, "courier-sim: courier %d: last sync error: %v\n", c.idx, c.lastErr)
+		}
+		if hands[i].Pending > 0 && c.outbox != nil {
+			if st, err := c.outbox.Status(); err == nil && st.LastPhotoError != "" {
+				fmt.Fprintf(stderr, "courier-sim: courier %d: last photo upload error: %s\n", c.idx, st.LastPhotoError)
+			}
+		}
+		s.Refused += c.refused
+		s.Surprises = append(s.Surprises, c.surprises...)
+		s.Link.add(&c.link.stats)
+		s.SyncCalls += c.syncCalls
+		s.SyncFails += c.syncFails
+	}
 }
 
 func maxLevel(levels []int) int {
