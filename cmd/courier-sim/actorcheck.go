@@ -83,25 +83,9 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 	ac.merge(&a.sup.faults)
 	tasks := a.b.order
 
-	views := map[string]*syncproto.CallbackView{}
-	for _, st := range tasks {
-		v, err := ds.Callback(ctx, st.ID)
-		if err := ac.soft(err, "read task %s", st.ID); err != nil {
-			return nil, err
-		}
-		if err == nil {
-			views[st.ID] = v
-		}
-	}
-	flagged, err := ds.AllCallbacks(ctx, url.Values{"review": {"true"}})
-	if err != nil {
+	if err := ac.readTasks(ctx, ds, tasks); err != nil {
 		return nil, err
 	}
-	review := map[string]bool{}
-	for _, v := range flagged {
-		review[v.TaskID] = true
-	}
-	ac.checkTasks(tasks, views, review)
 
 	for _, c := range f.couriers {
 		if c.outbox == nil {
@@ -111,6 +95,7 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 	}
 	inboxes := map[*courier][]*mobileapi.CallbackTask{}
 	for _, c := range f.couriers {
+		var err error
 		if inboxes[c], err = c.outbox.CallbackTasksByStatus(""); err != nil {
 			return nil, fmt.Errorf("courier %d: tasks: %w", c.idx, err)
 		}
@@ -128,30 +113,9 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 		ac.checkWakeUps(tasks, msgs, fake.Bodies(), piiNeedles(f.couriers, tasks))
 	}
 
-	var cs []courierComplaints
-	var ls []courierLedger
-	for _, c := range f.couriers {
-		cc := courierComplaints{Courier: c}
-		if cc.Server, err = ds.AllComplaints(ctx, url.Values{"courier_id": {c.userID}}); err != nil {
-			return nil, err
-		}
-		list, err := c.outbox.OpenComplaints()
-		if err != nil {
-			return nil, fmt.Errorf("courier %d: complaints: %w", c.idx, err)
-		}
-		for i := range list.Len() {
-			cc.Device = append(cc.Device, list.Get(i))
-		}
-		cs = append(cs, cc)
-
-		l := courierLedger{Courier: c}
-		if l.Entries, l.Totals, err = ds.AllLedger(ctx, url.Values{"courier_id": {c.userID}}); err != nil {
-			return nil, err
-		}
-		if l.Device, err = c.outbox.CODBalance(); err != nil {
-			return nil, fmt.Errorf("courier %d: COD balance: %w", c.idx, err)
-		}
-		ls = append(ls, l)
+	cs, ls, err := readCourierRecords(ctx, ds, f.couriers)
+	if err != nil {
+		return nil, err
 	}
 	ac.checkComplaints(cs, a.disp.complaints, a.disp.userID)
 
@@ -167,6 +131,75 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 	}
 	ac.checkLedger(ls, overall.Totals, a.b.custody, a.disp.stats.Discrepancy, listed)
 
+	vs, err := readVehicles(ctx, ss, a.sup.vehicles)
+	if err != nil {
+		return nil, err
+	}
+	ac.checkVehicles(f.couriers, a.sup.stats.Registered, vs, a.sup.certified)
+	ac.Time = time.Since(start)
+	return ac, nil
+}
+
+// readTasks reads the server's view of every task the dispatcher made, and
+// the tasks flagged for review, and checks them.
+func (ac *actorCheck) readTasks(ctx context.Context, ds *admin, tasks []*simTask) error {
+	views := map[string]*syncproto.CallbackView{}
+	for _, st := range tasks {
+		v, err := ds.Callback(ctx, st.ID)
+		if err := ac.soft(err, "read task %s", st.ID); err != nil {
+			return err
+		}
+		if err == nil {
+			views[st.ID] = v
+		}
+	}
+	flagged, err := ds.AllCallbacks(ctx, url.Values{"review": {"true"}})
+	if err != nil {
+		return err
+	}
+	review := map[string]bool{}
+	for _, v := range flagged {
+		review[v.TaskID] = true
+	}
+	ac.checkTasks(tasks, views, review)
+	return nil
+}
+
+// readCourierRecords reads each courier's complaints and COD ledger, on
+// the server and on the handheld.
+func readCourierRecords(ctx context.Context, ds *admin, couriers []*courier) ([]courierComplaints, []courierLedger, error) {
+	var err error
+	var cs []courierComplaints
+	var ls []courierLedger
+	for _, c := range couriers {
+		cc := courierComplaints{Courier: c}
+		if cc.Server, err = ds.AllComplaints(ctx, url.Values{"courier_id": {c.userID}}); err != nil {
+			return nil, nil, err
+		}
+		list, err := c.outbox.OpenComplaints()
+		if err != nil {
+			return nil, nil, fmt.Errorf("courier %d: complaints: %w", c.idx, err)
+		}
+		for i := range list.Len() {
+			cc.Device = append(cc.Device, list.Get(i))
+		}
+		cs = append(cs, cc)
+
+		l := courierLedger{Courier: c}
+		if l.Entries, l.Totals, err = ds.AllLedger(ctx, url.Values{"courier_id": {c.userID}}); err != nil {
+			return nil, nil, err
+		}
+		if l.Device, err = c.outbox.CODBalance(); err != nil {
+			return nil, nil, fmt.Errorf("courier %d: COD balance: %w", c.idx, err)
+		}
+		ls = append(ls, l)
+	}
+	return cs, ls, nil
+}
+
+// readVehicles reads the vehicles the supervisor registered, with their
+// defects.
+func readVehicles(ctx context.Context, ss *admin, registered map[string]bool) (map[string]vehicleState, error) {
 	all, err := ss.AllVehicles(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -174,7 +207,7 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 	vs := map[string]vehicleState{}
 	for i := range all {
 		v := &all[i]
-		if !a.sup.vehicles[v.VehicleID] {
+		if !registered[v.VehicleID] {
 			continue
 		}
 		st := vehicleState{View: v}
@@ -183,7 +216,5 @@ func checkActors(ctx context.Context, f *fleet, fake *pushtest.Fake) (*actorChec
 		}
 		vs[v.VehicleID] = st
 	}
-	ac.checkVehicles(f.couriers, a.sup.stats.Registered, vs, a.sup.certified)
-	ac.Time = time.Since(start)
-	return ac, nil
+	return vs, nil
 }
