@@ -123,7 +123,7 @@ func TestCheckedAdd(t *testing.T) {
 			t.Errorf("checkedAdd(%d, %d) = %d, %v", c.a, c.b, s, ok)
 		}
 	}
-	if saturatingAdd(math.MaxInt64, 1) != math.MaxInt64 || saturatingAdd(math.MinInt64, -1) != math.MinInt64 {
+	if server.SaturatingAddCents(math.MaxInt64, 1) != math.MaxInt64 || server.SaturatingAddCents(math.MinInt64, -1) != math.MinInt64 {
 		t.Error("saturatingAdd wraps")
 	}
 }

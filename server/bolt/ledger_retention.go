@@ -16,13 +16,9 @@ import (
 // error otherwise. Every job that purges, edits or deletes ledger rows, or
 // data that a ledger row needs (a COD receipt, its pickup's money fields),
 // must ask it for each row first; inside a write transaction use
-// ledgerPurgeAllowed with the same now.
+// server.LedgerPurgeAllowed with the same now.
 func (d *DB) LedgerPurgeAllowed(collectedAt time.Time) error {
-	return ledgerPurgeAllowed(d.opts.Settings, d.now(), collectedAt)
-}
-
-func ledgerPurgeAllowed(s server.Settings, now, collectedAt time.Time) error {
-	return server.LedgerPurgeAllowed(s, now, collectedAt)
+	return server.LedgerPurgeAllowed(d.opts.Settings, d.now(), collectedAt)
 }
 
 // PurgeLedgerParties blanks the masked sender and recipient of ledger rows
@@ -31,7 +27,7 @@ func ledgerPurgeAllowed(s server.Settings, now, collectedAt time.Time) error {
 // before anything is queued.
 func (d *DB) PurgeLedgerParties(ctx context.Context, p server.Principal, before time.Time) (int, error) {
 	now := d.now()
-	if err := ledgerPurgeAllowed(d.opts.Settings, now, before.Add(-time.Nanosecond)); err != nil {
+	if err := server.LedgerPurgeAllowed(d.opts.Settings, now, before.Add(-time.Nanosecond)); err != nil {
 		return 0, err
 	}
 	var n int
