@@ -43,7 +43,6 @@ var errLedgerOverflow = &unstorableError{err: errors.New("ledger sum would overf
 // checkedAdd returns a+b and whether it did not overflow.
 func checkedAdd(a, b int64) (int64, bool) { return server.AddCents(a, b) }
 
-
 func (a *ledgerAgg) count(st byte) int64 { return a[2*(st-1)] }
 func (a *ledgerAgg) sum(st byte) int64   { return a[2*(st-1)+1] }
 
