@@ -101,20 +101,23 @@ func verifyAcked(ctx context.Context, ad *admin, lv *benchLevel) error {
 
 // benchRecord is one line of -bench-json.
 type benchRecord struct {
-	Kind        string  `json:"kind"` // "intake" or "pull"
-	IDs         string  `json:"ids,omitempty"`
-	Devices     int     `json:"devices,omitempty"`
-	Ops         int64   `json:"ops,omitempty"`
-	Verified    int64   `json:"verified,omitempty"`
-	Missing     int64   `json:"missing"`
-	OpsPerSec   float64 `json:"ops_per_s,omitempty"`
-	P50ms       float64 `json:"p50_ms,omitempty"`
-	P99ms       float64 `json:"p99_ms,omitempty"`
-	CPUusPerOp  float64 `json:"cpu_us_per_op,omitempty"`
-	RssAnonMiB  float64 `json:"rss_anon_mib,omitempty"`
-	RssFileMiB  float64 `json:"rss_file_mib,omitempty"`
-	Changes     int     `json:"changes,omitempty"`
-	ChangesPerS float64 `json:"changes_per_s,omitempty"`
+	Kind       string  `json:"kind"` // "intake" or "pull"
+	IDs        string  `json:"ids,omitempty"`
+	Devices    int     `json:"devices,omitempty"`
+	Ops        int64   `json:"ops,omitempty"`
+	Verified   int64   `json:"verified,omitempty"`
+	Missing    int64   `json:"missing"`
+	OpsPerSec  float64 `json:"ops_per_s,omitempty"`
+	P50ms      float64 `json:"p50_ms,omitempty"`
+	P99ms      float64 `json:"p99_ms,omitempty"`
+	CPUusPerOp float64 `json:"cpu_us_per_op,omitempty"`
+	// GenCPUusPerOp is this generator's own CPU per op during the level:
+	// it shares the machine with the server.
+	GenCPUusPerOp float64 `json:"generator_cpu_us_per_op,omitempty"`
+	RssAnonMiB    float64 `json:"rss_anon_mib,omitempty"`
+	RssFileMiB    float64 `json:"rss_file_mib,omitempty"`
+	Changes       int     `json:"changes,omitempty"`
+	ChangesPerS   float64 `json:"changes_per_s,omitempty"`
 	// DecodedPerS is the pull rate with every page decoded by an
 	// encoding/json client; ChangesPerS is the server's (pages read
 	// whole, only the cursor decoded).
@@ -139,6 +142,7 @@ func benchExtras(ctx context.Context, cfg *config, runID string, ad *admin, leve
 			RssAnonMiB: float64(lv.RssAnonKB) / 1024, RssFileMiB: float64(lv.RssFileKB) / 1024}
 		if lv.Ops > 0 {
 			r.CPUusPerOp = float64(lv.CPU.Microseconds()) / float64(lv.Ops)
+			r.GenCPUusPerOp = float64(lv.GenCPU.Microseconds()) / float64(lv.Ops)
 		}
 		fmt.Fprintf(stdout, "%d devices (%s ids): %d acknowledged ops verified in the audit log, %d missing; server CPU %.1f µs/op, RssAnon %.0f MiB, RssFile %.0f MiB\n",
 			lv.Devices, ids, lv.Verified, lv.Missing, r.CPUusPerOp, r.RssAnonMiB, r.RssFileMiB)

@@ -48,7 +48,7 @@ type config struct {
 	BenchPull int
 	BenchJSON string
 	// BenchOps, when set, is the ops of each level in all (the growth
-	// run's loader), instead of the usual ~50k.
+	// run's loader), instead of the usual ~200k.
 	BenchOps int
 	Quiet    bool
 
@@ -91,7 +91,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&cfg.Batch, "batch", 200, "ops per push request")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "pid of the courierd process, to report its peak RSS (VmHWM)")
 	fs.StringVar(&bench, "bench", "", `bench mode: comma-separated device counts, e.g. "1,16,64,256"`)
-	fs.IntVar(&cfg.BenchBatches, "bench-batches", 200, "bench: batches of 50 pickups per device (capped at ~50k ops per level)")
+	fs.IntVar(&cfg.BenchBatches, "bench-batches", 200, "bench: batches of 50 pickups per device (capped at ~200k ops per level)")
 	fs.BoolVar(&cfg.BenchV4, "bench-v4", false, "bench: random UUIDv4 op ids instead of time-ordered UUIDv7")
 	fs.IntVar(&cfg.BenchPull, "bench-pull", 0, "bench: also time pulling this many pending changes of one courier over HTTP (e.g. 10000)")
 	fs.IntVar(&cfg.BenchOps, "bench-ops", 0, "bench: ops of each level in all, overriding -bench-batches (e.g. 10000000 to grow a store)")

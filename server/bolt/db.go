@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -71,9 +72,15 @@ type DB struct {
 // camera's bytes; a company that prefers small uploads sets a pixel budget.
 var DefaultCapture = syncproto.Config{PhotoMaxPixels: 0, JPEGQuality: 80, UploadChunkBytes: 256 << 10}
 
+// initialMmap is the address space mapped at open (1 GiB on 64-bit
+// machines): while the file fits, the store never remaps, and a remap
+// stops every reader and the writer while the file grows. Only pages read
+// take memory.
+const initialMmap = 1 << 30 * (strconv.IntSize / 64)
+
 // Open opens or creates the store at path.
 func Open(path string, opts Options) (*DB, error) {
-	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, NoSync: opts.NoSync})
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, NoSync: opts.NoSync, InitialMmapSize: initialMmap})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, ErrLocked
 	}

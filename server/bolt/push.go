@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"hash"
 	"sync"
 	"time"
@@ -158,7 +159,7 @@ func (d *DB) prepare(po *pendingOp, op *syncproto.Op, courier, device string, cl
 		}
 	}
 	po.fp = fingerprint(device, op, po.raw)
-	po.payload, po.recordedAt, po.verr = syncproto.CheckOp(op) // recorded_at parsed once
+	po.payload, po.recordedAt, po.verr = syncproto.CheckOpUsing(jsonv1.Unmarshal, op) // recorded_at parsed once; encoding/json's semantics, ~2× faster
 	if po.verr == nil {
 		if c, ok := clock.Corrected(po.recordedAt); ok {
 			po.corrected = &c

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -249,7 +250,7 @@ func decodeMax(c *fiber.Ctx, v any, limit int) error {
 	if len(b) > limit {
 		return tooLarge
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := jsonv1.Unmarshal(b, v); err != nil { // encoding/json's semantics, ~2× faster
 		return errMalformed
 	}
 	return nil
