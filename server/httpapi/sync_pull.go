@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -67,17 +68,22 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // needsHTMLEscape reports whether raw holds what encoding/json escapes in
-// HTML-safe output: <, >, & and the line and paragraph separators.
+// HTML-safe output: <, >, & and the line and paragraph separators
+// (U+2028, U+2029: E2 80 A8, E2 80 A9). Each byte is looked for with
+// bytes.IndexByte, which is many times faster than a loop over a page.
 func needsHTMLEscape(raw []byte) bool {
-	for i, c := range raw {
-		switch c {
-		case '<', '>', '&':
+	if bytes.IndexByte(raw, '<') >= 0 || bytes.IndexByte(raw, '>') >= 0 || bytes.IndexByte(raw, '&') >= 0 {
+		return true
+	}
+	for i := bytes.IndexByte(raw, 0xE2); i >= 0 && i+2 < len(raw); {
+		if raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9) {
 			return true
-		case 0xE2:
-			if i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9) {
-				return true
-			}
 		}
+		j := bytes.IndexByte(raw[i+1:], 0xE2)
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
 	return false
 }

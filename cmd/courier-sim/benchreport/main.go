@@ -114,7 +114,9 @@ batches of 50 pickups (~560 bytes each, sender and recipient sealed at rest) and
 ~200,000 ops per level (10,000 with one device). After each level the generator reads the server's op audit log and checks that
 every op acknowledged as applied is there (the "verified" column; a missing op fails the run). Server CPU
 and memory come from /proc/<pid>: CPU (user + system) per op, resident memory at the end of the level split
-into anonymous (Go heap, stacks) and file-backed (the mapped store file) pages. Bytes on disk per op are
+into anonymous (Go heap, stacks) and file-backed (the mapped store file) pages; the generator's own CPU
+per op beside it (it shares the two cores with the server; its pushes are encoded before the clock starts).
+Bytes on disk per op are
 read by ` + "`courierctl stats`" + ` after the server stops: the file, and the pages in use (the file less free pages
 and the room bbolt allocates ahead, up to 16 MiB). Each cell is the median of the runs with the spread
 (min–max) in brackets.
@@ -239,8 +241,9 @@ func pull(w io.Writer, labels []string, runs map[string][]record) {
 		if !head {
 			fmt.Fprint(w, "## Pull over HTTP: one courier, all pending changes, pages of 500\n\n")
 			fmt.Fprint(w, "The server's rate: each page read whole, only its cursor decoded and its changes counted (checked\n"+
-				"against the decoded pull). Beside it, the rate of a client decoding every page with encoding/json,\n"+
-				"which on this machine costs about as much as the server's work.\n\n")
+				"against the decoded pull); the median of 11 full pulls made back to back. Beside it, the rate of a\n"+
+				"client decoding every page with encoding/json (median of 5), which on this machine costs about as\n"+
+				"much as the server's work.\n\n")
 			fmt.Fprint(w, "| binary | pending changes | changes/s (server) | changes/s (decoded by the client) |\n| --- | --- | --- | --- |\n")
 			head = true
 		}
