@@ -83,3 +83,31 @@ func TestRetriesWaitTheServersRetryAfterUpToTheBound(t *testing.T) {
 		t.Fatalf("after %d tries: %v", n, err)
 	}
 }
+
+// A body is read whole whatever Content-Length says of it: none (HEAD),
+// exactly it, or none given (chunked).
+func TestBodiesAreReadWhateverTheirAnnouncedLength(t *testing.T) {
+	page := strings.Repeat("x", 70_000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/chunked" {
+			fmt.Fprint(w, page[:100])
+			w.(http.Flusher).Flush()
+			fmt.Fprint(w, page[100:])
+			return
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(len(page)))
+		if r.Method != http.MethodHead {
+			fmt.Fprint(w, page)
+		}
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL)
+	for _, tc := range []struct{ method, path, want string }{
+		{http.MethodHead, "/blob", ""}, {http.MethodGet, "/page", page}, {http.MethodGet, "/chunked", page},
+	} {
+		r, err := c.Send(context.Background(), tc.method, tc.path, nil, nil)
+		if err != nil || r.Status != 200 || string(r.Body) != tc.want {
+			t.Fatalf("%s %s: %v, %d bytes", tc.method, tc.path, err, len(r.Body))
+		}
+	}
+}
