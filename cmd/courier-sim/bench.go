@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"io"
 	"net/http"
 	"net/url"
@@ -49,6 +50,7 @@ type benchDevice struct {
 	keep     bool     // keep acked
 	acked    []string // op ids the server acknowledged as applied
 	bodies   [][]byte // the level's pushes, encoded before the clock starts
+	applied  int64    // ops applied, warm-up included
 }
 
 // push sends one encoded batch once (no retries: the bench counts errors).
@@ -62,7 +64,7 @@ func (d *benchDevice) push(ctx context.Context, body []byte) (*syncproto.PushRes
 		return nil, err
 	}
 	var out syncproto.PushResponse
-	return &out, json.Unmarshal(r.Body, &out)
+	return &out, jsonv1.Unmarshal(r.Body, &out) // encoding/json's semantics; the generator's CPU is the server's loss
 }
 
 // benchLevel is the measurement of one device count.
@@ -79,6 +81,7 @@ type benchLevel struct {
 	PullChanges int
 	PeakRSS     string
 	GenCPU      time.Duration // this process's CPU during the level
+	AllOps      int64         // ops applied, warm-up included (the CPU's divisor)
 	benchServer               // the server's side, when -server-pid is given
 	devs        []*benchDevice
 }
@@ -163,31 +166,33 @@ func benchOne(ctx context.Context, cfg *config, runID, base string, hc *http.Cli
 
 	var (
 		mu      sync.Mutex
-		ops     atomic.Int64
+		pushes  []timedPush
 		errs    atomic.Int64
 		startCh = make(chan struct{})
 		wg      sync.WaitGroup
 	)
+	warm := lv.PerDevice / 10
 	for _, d := range devs {
 		wg.Go(func() {
 			<-startCh
-			lat, applied, failed := d.pushAll(ctx, runID, n, lv.PerDevice)
-			ops.Add(applied)
+			timed, failed := d.pushAll(ctx, runID, n, lv.PerDevice, warm)
 			errs.Add(failed)
 			mu.Lock()
-			lv.Latencies = append(lv.Latencies, lat...)
+			pushes = append(pushes, timed...)
 			mu.Unlock()
 		})
 	}
 	before, self := serverSample(cfg.ServerPID), serverSample(os.Getpid())
-	t0 := time.Now()
 	close(startCh)
 	wg.Wait()
-	lv.Wall = time.Since(t0)
 	lv.benchServer = serverSample(cfg.ServerPID).since(before)
 	lv.GenCPU = serverSample(os.Getpid()).since(self).CPU
+	lv.Wall, lv.Ops, lv.Latencies = measured(pushes)
+	lv.Errors = errs.Load()
+	for _, d := range devs {
+		lv.AllOps += d.applied
+	}
 	lv.devs = devs
-	lv.Ops, lv.Errors = ops.Load(), errs.Load()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -195,11 +200,41 @@ func benchOne(ctx context.Context, cfg *config, runID, base string, hc *http.Cli
 	return lv, err
 }
 
-// pushAll pushes the device's batches one after the other and returns
-// each push's latency, the ops applied and the pushes or ops that failed.
-func (d *benchDevice) pushAll(ctx context.Context, runID string, level, batches int) ([]time.Duration, int64, int64) {
-	lat := make([]time.Duration, 0, batches)
-	var applied, failed int64
+// timedPush is one push of the measured part of a level.
+type timedPush struct {
+	start, end time.Time
+	applied    int64
+}
+
+// measured returns the window of the timed pushes (from the first start to
+// the last end), the ops they applied and their latencies.
+func measured(pushes []timedPush) (time.Duration, int64, []time.Duration) {
+	if len(pushes) == 0 {
+		return 0, 0, nil
+	}
+	first, last := pushes[0].start, pushes[0].end
+	var ops int64
+	lat := make([]time.Duration, len(pushes))
+	for i, p := range pushes {
+		if p.start.Before(first) {
+			first = p.start
+		}
+		if p.end.After(last) {
+			last = p.end
+		}
+		ops += p.applied
+		lat[i] = p.end.Sub(p.start)
+	}
+	return last.Sub(first), ops, lat
+}
+
+// pushAll pushes the device's batches one after the other and returns the
+// pushes after the first warm ones (the level's warm-up: every device
+// starts at the same instant, a lock-step burst no later moment sees) and
+// the pushes or ops that failed, warm-up included.
+func (d *benchDevice) pushAll(ctx context.Context, runID string, level, batches, warm int) ([]timedPush, int64) {
+	timed := make([]timedPush, 0, batches)
+	var failed int64
 	for b := 0; b < batches && ctx.Err() == nil; b++ {
 		var req []byte
 		if b < len(d.bodies) {
@@ -209,7 +244,7 @@ func (d *benchDevice) pushAll(ctx context.Context, runID string, level, batches 
 		}
 		t0 := time.Now()
 		resp, err := d.push(ctx, req)
-		lat = append(lat, time.Since(t0))
+		t1 := time.Now()
 		if err != nil {
 			failed++
 			continue
@@ -223,10 +258,13 @@ func (d *benchDevice) pushAll(ctx context.Context, runID string, level, batches 
 				}
 			}
 		}
-		applied += n
 		failed += benchBatchOps - n
+		d.applied += n
+		if b >= warm {
+			timed = append(timed, timedPush{start: t0, end: t1, applied: n})
+		}
 	}
-	return lat, applied, failed
+	return timed, failed
 }
 
 // batch encodes the device's next push: benchBatchOps valid pickups with

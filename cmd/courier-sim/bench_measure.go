@@ -140,9 +140,9 @@ func benchExtras(ctx context.Context, cfg *config, runID string, ad *admin, leve
 		r := benchRecord{Kind: "intake", IDs: ids, Devices: lv.Devices, Ops: lv.Ops, Verified: lv.Verified, Missing: lv.Missing,
 			OpsPerSec: float64(lv.Ops) / lv.Wall.Seconds(), P50ms: msf(percentile(lat, 50)), P99ms: msf(percentile(lat, 99)),
 			RssAnonMiB: float64(lv.RssAnonKB) / 1024, RssFileMiB: float64(lv.RssFileKB) / 1024}
-		if lv.Ops > 0 {
-			r.CPUusPerOp = float64(lv.CPU.Microseconds()) / float64(lv.Ops)
-			r.GenCPUusPerOp = float64(lv.GenCPU.Microseconds()) / float64(lv.Ops)
+		if lv.AllOps > 0 { // CPU was measured over the whole level, warm-up included
+			r.CPUusPerOp = float64(lv.CPU.Microseconds()) / float64(lv.AllOps)
+			r.GenCPUusPerOp = float64(lv.GenCPU.Microseconds()) / float64(lv.AllOps)
 		}
 		fmt.Fprintf(stdout, "%d devices (%s ids): %d acknowledged ops verified in the audit log, %d missing; server CPU %.1f µs/op, RssAnon %.0f MiB, RssFile %.0f MiB\n",
 			lv.Devices, ids, lv.Verified, lv.Missing, r.CPUusPerOp, r.RssAnonMiB, r.RssFileMiB)

@@ -111,9 +111,11 @@ func report(dir string, w io.Writer) error {
 const method = `How: each figure is measured on a fresh store by a load generator in its own process
 (` + "`courier-sim -bench`" + `) against ` + "`courierd`" + ` over loopback HTTP: closed loop, each device pushes
 batches of 50 pickups (~560 bytes each, sender and recipient sealed at rest) and waits for the answer;
-~200,000 ops per level (10,000 with one device). After each level the generator reads the server's op audit log and checks that
+~200,000 ops per level (10,000 with one device); each device's first tenth of pushes is a warm-up (all devices start
+at the same instant, a burst no later moment of the level sees), verified but not in the figures, which cover
+the pushes after it: ops/s over their window, p50/p99 of their latencies. After each level the generator reads the server's op audit log and checks that
 every op acknowledged as applied is there (the "verified" column; a missing op fails the run). Server CPU
-and memory come from /proc/<pid>: CPU (user + system) per op, resident memory at the end of the level split
+and memory come from /proc/<pid>: CPU (user + system) per op applied in the level (warm-up included), resident memory at the end of the level split
 into anonymous (Go heap, stacks) and file-backed (the mapped store file) pages; the generator's own CPU
 per op beside it (it shares the two cores with the server; its pushes are encoded before the clock starts).
 Bytes on disk per op are
