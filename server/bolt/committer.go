@@ -98,6 +98,17 @@ type committer struct {
 	// groupHook, when set, sees the ops of every group before it commits
 	// (tests).
 	groupHook func(ops []int)
+	// around, when set (before the first write), runs first in every
+	// attempt's transaction and hears whether the attempt committed.
+	around attemptHooks
+}
+
+// attemptHooks are told of each attempt: begin runs in its transaction
+// before the jobs (an error fails the attempt), end says whether it
+// committed.
+type attemptHooks interface {
+	begin(tx *bbolt.Tx) error
+	end(committed bool)
 }
 
 func newCommitter(db *bbolt.DB) *committer {
@@ -266,6 +277,11 @@ func (c *committer) attempt(group []*job) (int, error) {
 	refusedAt, woke := -1, false
 	began := time.Now()
 	err := c.db.Update(func(tx *bbolt.Tx) error {
+		if c.around != nil {
+			if err := c.around.begin(tx); err != nil {
+				return err
+			}
+		}
 		wakeUps := c.wakeUps(tx)
 		defer func() { woke = c.wakeUps(tx) != wakeUps }()
 		for i, j := range group {
@@ -278,6 +294,9 @@ func (c *committer) attempt(group []*job) (int, error) {
 		}
 		return nil
 	})
+	if c.around != nil {
+		c.around.end(err == nil)
+	}
 	if refusedAt >= 0 {
 		return refusedAt, err
 	}

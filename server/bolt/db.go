@@ -62,6 +62,7 @@ type DB struct {
 	epoch uint64
 	clock server.Clock
 	cm    *committer
+	ids   *opIndex // the op ids bucketOps has not taken yet; the writer's
 
 	closeOnce sync.Once
 	closeErr  error
@@ -128,7 +129,13 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 		d.opts.PII = rc
 	}
+	d.ids = newOpIndex()
+	if err := bdb.View(d.ids.load); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("bolt: op-id index: %w", err)
+	}
 	d.cm = newCommitter(bdb)
+	d.cm.around = d.ids
 	d.cm.onCommit = opts.OnCommit // read by the writer only after a job arrives
 	d.cm.onWake = opts.OnWake
 	return d, nil
@@ -172,6 +179,11 @@ func (d *DB) initBuckets(tx *bbolt.Tx) error {
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		d.cm.stop()
+		if !d.db.IsReadOnly() {
+			// So the next start reads nothing back (op_index.go). Only
+			// that: the op log holds every id, so a failure costs nothing.
+			_ = d.db.Update(d.ids.foldAll)
+		}
 		d.closeErr = d.db.Close()
 	})
 	return d.closeErr

@@ -254,10 +254,9 @@ type applier struct {
 // with other content is refused, anything else is applied or rejected and
 // its result appended to the op log, all in the caller's transaction.
 func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
-	log, ids := a.tx.Bucket(bucketAuditOps), a.tx.Bucket(bucketOps)
+	log := a.tx.Bucket(bucketAuditOps)
 	log.FillPercent = appendFill // positions only grow
-	ids.FillPercent = appendFill // UUIDv7 op ids arrive in order
-	if pos := ids.Get(po.key); pos != nil {
+	if pos := a.db.ids.get(a.tx.Bucket(bucketOps), po.key); pos != nil {
 		prev, err := decodeOpRecord(log.Get(pos))
 		if err != nil {
 			return syncproto.PushResult{}, err
@@ -294,7 +293,8 @@ func (a *applier) apply(po *pendingOp) (syncproto.PushResult, error) {
 	if err := log.Put(pos, appendOutcome(rec, res.Status, res.Error, res.Ref, res.Flags)); err != nil {
 		return syncproto.PushResult{}, err
 	}
-	return res, ids.Put(po.key, pos)
+	a.db.ids.add(po.key, seq) // bucketOps takes it later, in a sorted batch (op_index.go)
+	return res, nil
 }
 
 // roomAfter returns b to append at most n bytes to: b itself when its

@@ -16,7 +16,8 @@ import (
 // so the bucket only appends) to the compact op record, and bucketOps maps
 // the op id (16 bytes) to that position (8 bytes), the small fixed-size
 // dedup index. A random (v4) op id therefore dirties a page of 40-byte
-// entries instead of one of whole records. Schema 1 kept the JSON record
+// entries instead of one of whole records, and it does so late, in a
+// sorted batch with its neighbours (op_index.go). Schema 1 kept the JSON record
 // under the op id and the op id under the position; upgrade rewrites
 // such a store in place when it opens (push_upgrade.go).
 
@@ -112,6 +113,28 @@ func decodeOpRecord(v []byte) (*opRecord, error) {
 	r.Ref = d.str()
 	r.Flags = d.strs()
 	return r, d.end()
+}
+
+// opRecordKey returns the 16-byte op id of a stored op record, aliasing v.
+func opRecordKey(v []byte) ([]byte, error) {
+	if len(v) > 0 && v[0] == '{' {
+		r, err := decodeOpRecord(v)
+		if err != nil {
+			return nil, err
+		}
+		u, ok := syncproto.ParseUUID(r.OpID)
+		if !ok {
+			return nil, fmt.Errorf("bolt: op record with a malformed op id")
+		}
+		return u[:], nil
+	}
+	d := reader{b: v}
+	if d.byte() != opRecordFormat {
+		return nil, errShort
+	}
+	d.bytes() // the fingerprint
+	key := d.fixed(16)
+	return key, d.err
 }
 
 // formatUUID spells a 16-byte op id the canonical way (lower case).
