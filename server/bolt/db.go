@@ -130,7 +130,7 @@ func Open(path string, opts Options) (*DB, error) {
 		d.opts.PII = rc
 	}
 	d.ids = newOpIndex()
-	if err := bdb.View(d.ids.load); err != nil {
+	if err := bdb.Update(d.ids.open); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("bolt: op-id index: %w", err)
 	}

@@ -22,9 +22,9 @@ import (
 //
 // Nothing is lost in a crash: the op log (bucketAuditOps) holds every op
 // id, and keyOpFold records, per part, the log position up to which the
-// part is folded (written in the fold's transaction). Open reads the log
-// after the lowest of them back into memory. A store without the key
-// (written by an earlier release) has everything folded.
+// part is folded (written in the fold's transaction, and by the first
+// start of a store). Open reads the log after the lowest of them back into
+// memory.
 //
 // Only the single writer touches the index, from the committer's
 // goroutine: apply, and the fold and the bookkeeping around each attempt
@@ -160,20 +160,14 @@ func (x *opIndex) foldAll(tx *bbolt.Tx) error {
 	return nil
 }
 
-// foldMarks reads the fold positions; a store without them has every op
-// id folded (the log's last position).
+// foldMarks reads the fold positions.
 func foldMarks(tx *bbolt.Tx) [opRanges]uint64 {
 	var m [opRanges]uint64
 	v := tx.Bucket(bucketMeta).Get(keyOpFold)
-	if len(v) != 8*opRanges {
-		last := tx.Bucket(bucketAuditOps).Sequence()
-		for i := range m {
-			m[i] = last
-		}
-		return m
-	}
 	for i := range m {
-		m[i] = binary.BigEndian.Uint64(v[8*i:])
+		if len(v) == 8*opRanges {
+			m[i] = binary.BigEndian.Uint64(v[8*i:])
+		}
 	}
 	return m
 }
@@ -186,8 +180,19 @@ func encodeFoldMarks(m [opRanges]uint64) []byte {
 	return b
 }
 
-// load fills x with the op ids of the log that are not folded yet.
-func (x *opIndex) load(tx *bbolt.Tx) error {
+// open fills x with the op ids of the log that are not folded yet. A
+// store without fold positions (new, or written by an earlier release,
+// which indexed every id at once) gets them first: everything folded.
+func (x *opIndex) open(tx *bbolt.Tx) error {
+	if tx.Bucket(bucketMeta).Get(keyOpFold) == nil {
+		var all [opRanges]uint64
+		for i := range all {
+			all[i] = tx.Bucket(bucketAuditOps).Sequence()
+		}
+		if err := tx.Bucket(bucketMeta).Put(keyOpFold, encodeFoldMarks(all)); err != nil {
+			return err
+		}
+	}
 	x.marks = foldMarks(tx)
 	low := slices.Min(x.marks[:])
 	c := tx.Bucket(bucketAuditOps).Cursor()

@@ -115,3 +115,28 @@ func indexed(t *testing.T, path string) int {
 	}
 	return 0
 }
+
+// A store that crashed before its first fold: every id it took was still
+// waiting.
+func TestOpIDsOfAStoreThatNeverFoldedAreFoundAfterACrash(t *testing.T) {
+	db := openDB(t, bolt.Options{})
+	c := courier(t, db, "early", "dev")
+	var ops []syncproto.Op
+	for i := range 40 {
+		ops = append(ops, op("pickup", int64(i+1), time.Now(), pickup(waybillN(i))))
+	}
+	first := push(t, db, c, ops...)
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if err := db.Backup(crashed); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexed(t, crashed); n != 0 {
+		t.Fatalf("the crashed store indexes %d op ids, want none yet", n)
+	}
+	again := push(t, openAt(t, crashed), c, ops...)
+	for i, r := range again {
+		if !r.Duplicate || r.Ref != first[i].Ref {
+			t.Fatalf("op %d resent after the crash: %+v, first %+v", i, r, first[i])
+		}
+	}
+}
