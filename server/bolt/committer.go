@@ -29,6 +29,10 @@ const (
 	// ops, any other write counts 1. A single job larger than this still
 	// commits, alone.
 	maxGroupOps = 1024
+	// soloGroupOps bounds a group grown by more turns of one lane (a
+	// courier with a backlog, nobody else waiting): at 1,024 a courier who
+	// flooded the server kept another's one-op push waiting ~3× longer.
+	soloGroupOps = 256
 	// maxGroupBytes bounds the payload bytes of one group.
 	maxGroupBytes = 4 << 20
 	// partOps is the size of the parts a push is committed in (see
@@ -193,15 +197,21 @@ func (c *committer) release(l *lane) {
 // take forms the next group: one job from each lane in ring order, and
 // more rounds only while a single lane is waiting, up to the limits. So
 // when several couriers wait, each gets one turn per group and the group
-// stays small (the next courier's op waits for little); a courier alone
-// gets the writer's full groups. c.mu is held.
+// stays small (the next courier's op waits for little); the turns of a
+// courier alone (or the one left after a round) fill a group up to
+// soloGroupOps only: a courier who arrives while it commits waits for no
+// more than that. c.mu is held.
 func (c *committer) take(group []*job) []*job {
 	ops, bytes := 0, 0
 	lanes := len(c.ring)
 	for len(c.ring) > 0 && len(group) < maxGroupJobs && (len(group) < lanes || len(c.ring) == 1) {
 		l := c.ring[0]
 		j := l.queue[0]
-		if len(group) > 0 && (ops+j.ops > maxGroupOps || bytes+j.bytes > maxGroupBytes) {
+		maxOps := maxGroupOps // one turn each of many lanes
+		if len(group) >= lanes {
+			maxOps = soloGroupOps // more turns of the one lane left
+		}
+		if len(group) > 0 && (ops+j.ops > maxOps || bytes+j.bytes > maxGroupBytes) {
 			break
 		}
 		group = append(group, j)
