@@ -7,13 +7,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	jsonv1 "github.com/go-json-experiment/json/v1"
 	"hash"
 	"sync"
 	"time"
 
 	"github.com/courier-sync/courier-sync/server"
 	"github.com/courier-sync/courier-sync/syncproto"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	bbolt "go.etcd.io/bbolt"
 )
 
